@@ -1,0 +1,131 @@
+"""The `assesseur` command: serve, demo, chat, flows check, db upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from aiohttp import web
+
+from bot.settings import VAR_DIR, Settings
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise click.ClickException(f"bad configuration: {exc}") from None
+
+
+@click.group()
+def main() -> None:
+    """Assesseur, the voters' assistant for the online professional elections."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    from bot.engine.loader import FlowsError
+    from bot.server import create_app
+
+    try:
+        app = create_app(settings)
+    except FlowsError as exc:
+        raise click.ClickException(f"the flows do not pass the check:\n{exc}") from None
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"Assesseur ({'demo, ' if settings.demo else ''}election {settings.election}) serves:\n"
+        f"  web chat   {base}/\n"
+        f"  chat API   {base}/api/v1/conversations\n"
+        f"  health     {base}/healthz\n"
+        f"  database   {settings.database_url}"
+        + (f"\n  clock      simulated from {settings.now}" if settings.now else "")
+    )
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web chat, the chat API and the health check."""
+    settings = _settings()
+    if not settings.secret_key and not settings.demo:
+        raise click.ClickException(
+            "ASSESSEUR_SECRET_KEY is not set: set it to a long random value "
+            "(for a trial, run 'assesseur demo' instead)."
+        )
+    _serve(settings, host, port)
+
+
+def demo_secret_key(directory: Path = VAR_DIR) -> str:
+    """The demo's signing key, generated into `var/secret_key` the first time."""
+    path = directory / "secret_key"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Serve in demo mode: SQLite under var/, a generated secret key."""
+    settings = _settings(demo=True)
+    if not settings.secret_key:
+        settings = settings.model_copy(update={"secret_key": demo_secret_key()})
+    _serve(settings, host, port)
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from backend.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    click.echo(f"database up to date: {settings.database_url}")
+
+
+@main.group()
+def flows() -> None:
+    """The dialog flows."""
+
+
+@flows.command("check")
+@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False))
+def flows_check(directory: Path | None) -> None:
+    """Check every flow; print each problem with its file and line."""
+    from bot.assistant import check
+    from bot.engine.loader import DEFAULT_FLOWS_DIR, load_flows
+
+    settings = _settings(flows_dir=directory) if directory else _settings()
+    problems = check(settings)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in the flows")
+    flows = load_flows(settings.flows_dir or DEFAULT_FLOWS_DIR).flows
+    click.echo(f"flows OK: {len(flows.versions)} flows, {len(flows.states)} states")
+
+
+@main.command()
+@click.option("--locale", default=None, help="fr or en (default: fr)")
+def chat(locale: str | None) -> None:
+    """Talk to the assistant in the terminal (type a number to press a button)."""
+    from bot.channels.cli import run_chat
+
+    settings = _settings()
+    sys.exit(asyncio.run(run_chat(settings, locale, sys.stdin, sys.stdout)))

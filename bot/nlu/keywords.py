@@ -1,0 +1,62 @@
+"""A simple understander: phrases per intent and language, matched on whole words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.engine.turn import Understood
+
+DEFAULT_KEYWORDS = Path(__file__).resolve().parents[2] / "dialogs" / "nlu" / "keywords.yaml"
+
+
+def normalise(text: str) -> str:
+    """Lowercase, no accents, apostrophes and punctuation as spaces, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w@.]+|(?<!\w)\.|\.(?!\w)", " ", bare).split())
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordUnderstander:
+    """Scores each intent by its longest matching phrase; ties lower the confidence."""
+
+    phrases: Mapping[str, tuple[str, ...]]
+    """Intent to normalised phrases (all languages)."""
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_KEYWORDS) -> KeywordUnderstander:
+        """Reads `dialogs/nlu/keywords.yaml`."""
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        intents = data.get("intents") or {}
+        if not isinstance(intents, dict):
+            raise ValueError(f"{path}: 'intents' must map an intent to its phrases per language")
+        phrases: dict[str, tuple[str, ...]] = {}
+        for intent, by_lang in intents.items():
+            found = [
+                normalise(str(p))
+                for lang_phrases in (by_lang or {}).values()
+                for p in lang_phrases or ()
+            ]
+            phrases[str(intent)] = tuple(p for p in found if p)
+        return cls(phrases)
+
+    def understand(self, text: str, locale: str) -> Understood | None:
+        """The intent whose phrases match best, or None."""
+        padded = f" {normalise(text)} "
+        scores: list[tuple[int, str]] = []
+        for intent, phrases in self.phrases.items():
+            best = max((len(p.split()) for p in phrases if f" {p} " in padded), default=0)
+            if best:
+                scores.append((best, intent))
+        if not scores:
+            return None
+        scores.sort(key=lambda s: -s[0])
+        best, intent = scores[0]
+        second = scores[1][0] if len(scores) > 1 else 0
+        return Understood(intent, round(best / (best + second), 3))

@@ -1,0 +1,43 @@
+"""Configuration from `ASSESSEUR_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.clock import Clock, ShiftedClock, SystemClock, parse_instant
+
+VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Every setting of the assistant; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSESSEUR_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite+aiosqlite:///{VAR_DIR}/assesseur.db"
+    redis_url: str | None = None
+    telegram_token: str | None = None
+    telegram_api_base: str | None = None
+    secret_key: str | None = None
+    smtp_url: str | None = None
+    election: str = "2026"
+    now: str | None = None
+    demo: bool = False
+    flows_dir: Path | None = None
+    locales_dir: Path | None = None
+    elections_dir: Path | None = None
+    understanding_threshold: float = 0.6
+
+    @field_validator("now")
+    @classmethod
+    def _valid_now(cls, value: str | None) -> str | None:
+        if value:
+            parse_instant(value)
+        return value or None
+
+    def clock(self) -> Clock:
+        """The real clock, or a simulated one starting at `ASSESSEUR_NOW`."""
+        return ShiftedClock(parse_instant(self.now)) if self.now else SystemClock()
