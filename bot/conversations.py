@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from bot.clock import Clock
 from bot.election import Election
 from bot.engine.model import Flows
-from bot.engine.step import first_state, is_known_action, parse_command, render_state, step
+from bot.engine.step import button_labels, first_state, is_known_action, parse_command, step
 from bot.engine.turn import (
     Click,
     Command,
@@ -19,13 +19,14 @@ from bot.engine.turn import (
     QueueForAgent,
     Start,
     Status,
+    Text,
     TurnContext,
     TurnResult,
     Typed,
     Understood,
 )
 from bot.i18n.catalog import DEFAULT_LOCALE, Catalogs
-from bot.i18n.render import RenderedMessage, render
+from bot.i18n.render import RenderedMessage, render, render_text
 from bot.nlu.understander import Understander
 from bot.store import ConversationStore, Snapshot
 
@@ -121,6 +122,7 @@ class Conversations:
         self.store = store
         self.clock = clock
         self.threshold = threshold
+        self._labels = button_labels(flows, catalogs.locales)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def context(self) -> TurnContext:
@@ -186,7 +188,7 @@ class Conversations:
             if isinstance(event, Typed) and parse_command(event.text) is None:
                 understood = self.understander.understand(event.text, state.locale)
                 event = Typed(event.text, understood, event.client_locale)
-            voter = self._voter_entry(event, state, ctx)
+            voter = self._voter_entry(event, state)
             result = step(self.flows, state, event, ctx)
             messages = self._render(result)
             await tx.save(
@@ -219,18 +221,19 @@ class Conversations:
     def _render(self, result: TurnResult) -> tuple[RenderedMessage, ...]:
         return tuple(render(r, self.catalogs, result.state.locale) for r in result.replies)
 
-    def _voter_entry(
-        self, event: Event, state: ConversationState, ctx: TurnContext
-    ) -> dict[str, object]:
+    def _label_key(self, action: str, state: ConversationState) -> str:
+        """The label of the button that sends `action`: the current state's, or any other's."""
+        current = self.flows.states.get(state.state)
+        for button in current.buttons if current is not None else ():
+            if button.action == action:
+                return button.label
+        return self._labels.get(action, action)
+
+    def _voter_entry(self, event: Event, state: ConversationState) -> dict[str, object]:
         if isinstance(event, Click):
-            label = event.action
-            if event.action in self.flows and state.state in self.flows:
-                shown = render(
-                    render_state(self.flows.states[state.state], state.locale, ctx),
-                    self.catalogs,
-                    state.locale,
-                )
-                label = next((b.label for b in shown.buttons if b.action == event.action), label)
+            label = render_text(
+                Text(self._label_key(event.action, state)), self.catalogs, state.locale
+            )
             return {"sender": "voter", "text": label, "action": event.action}
         if isinstance(event, Command):
             return {"sender": "voter", "text": f"/{event.name} {event.arg}".strip()}

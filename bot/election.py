@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -172,16 +172,14 @@ class Election:
 class ElectionError(Exception):
     """A calendar that cannot be used: the message names the file, the line when known, and why."""
 
-    def __init__(self, source: str, problems: list[tuple[int | None, str]]) -> None:
+    def __init__(self, source: str, problems: Sequence[tuple[int | None, str]] = ()) -> None:
         self.source = source
-        self.problems = problems
-        self.line = problems[0][0] if problems else None
-        super().__init__(
-            "\n".join(
-                f"{source}:{line}: {what}" if line else f"{source}: {what}"
-                for line, what in problems
-            )
-        )
+        self.problems = list(problems)
+        self.line = self.problems[0][0] if self.problems else None
+        lines = [
+            f"{source}:{line}: {what}" if line else f"{source}: {what}" for line, what in problems
+        ]
+        super().__init__("\n".join(lines) if lines else source)
 
 
 # --- Loading -------------------------------------------------------------------------------------

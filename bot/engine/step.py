@@ -63,6 +63,17 @@ def is_known_action(flows: Flows, action: str, locales: tuple[str, ...]) -> bool
     return action in flows
 
 
+def button_labels(flows: Flows, locales: tuple[str, ...]) -> dict[str, str]:
+    """For each action, the label key of a button that sends it (to write a click down)."""
+    labels = {MENU_STATE: "nav.menu", AGENT_STATE: "nav.agent"}
+    labels |= {f"{LANGUAGE_ACTION}{lang}": f"language.name.{lang}" for lang in locales}
+    for state in flows:
+        for button in state.buttons:
+            if button.action is not None:
+                labels.setdefault(button.action, button.label)
+    return labels
+
+
 def first_state(locale: str) -> ConversationState:
     """The state of a conversation that has not started yet."""
     return ConversationState(state=START_STATE, locale=locale)

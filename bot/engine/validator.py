@@ -54,7 +54,7 @@ def check_flows(
                         )
                     size = len(target.encode("utf-8"))
                     if size > MAX_ACTION_BYTES:
-                        message = f"button action {target!r} is {size} bytes, over {MAX_ACTION_BYTES}"
+                        message = f"button action {target!r}: {size} bytes, over {MAX_ACTION_BYTES}"
                         problems.append(src.problem(message, *where, "goto"))
                 if b.url is not None and b.url not in links and not b.url.startswith("https://"):
                     problems.append(src.problem(f"unknown link {b.url!r}", *where, "url"))

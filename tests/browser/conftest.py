@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
 ]
 ELECTION = "2022"
 NOW = "2022-11-20T10:00+01:00"
-DESKTOP = {"width": 1280, "height": 800}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 # anything but the server under test is refused: a test never reaches the network
 OFFSITE = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
 

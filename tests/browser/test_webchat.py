@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, Route
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from playwright.sync_api import Page, ViewportSize
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],
@@ -119,7 +119,10 @@ def test_choosing_a_button_moves_focus_to_its_answer(page: Page, live_server_url
     assert first_answer.evaluate("el => el === document.activeElement")
     # the next Tab continues from the answer, not from the top of the page
     page.keyboard.press("Tab")
-    assert focused(page, "#messages > li:last-child, #composer")
+    assert first_answer.evaluate(
+        "el => !!(el.compareDocumentPosition(document.activeElement)"
+        " & (Node.DOCUMENT_POSITION_CONTAINED_BY | Node.DOCUMENT_POSITION_FOLLOWING))"
+    )
 
 
 def test_page_has_no_axe_violations_on_desktop_and_phone(page: Page, live_server_url: str) -> None:
@@ -169,41 +172,35 @@ def test_reload_restores_the_conversation_and_restart_begins_anew(
     assert focused(page, "#restart")
 
 
-def test_refused_message_is_explained_and_the_text_is_kept(
+def test_refused_or_lost_message_is_explained_and_the_text_is_kept(
     page: Page, live_server_url: str
 ) -> None:
     open_chat(page, live_server_url)
-
-    def refuse(route: Route) -> None:
-        route.fulfill(
-            status=400,
-            json={"error": {"code": "too_long", "message": "Votre message est trop long."}},
-        )
-
-    page.route("**/api/v1/conversations/*/messages", refuse)
     tab_to(page, "el.id === 'text'")
-    page.keyboard.type("ma question")
+    too_long = "ma question " * 400  # over the API's 4,000 characters
+    page.fill("#text", too_long)
     page.keyboard.press("Enter")
     alert = page.locator("[role=alert]")
-    alert.get_by_text("Votre message est trop long.").wait_for()
-    assert page.input_value("#text") == "ma question"
+    alert.get_by_text("Votre message est trop long").wait_for()
+    assert page.input_value("#text") == too_long
     assert page.locator(VOTER).count() == 0
     assert focused(page, "#text")
 
-    page.unroute("**/api/v1/conversations/*/messages")
+    page.fill("#text", "")
+    page.keyboard.type("ma question")
     page.route("**/api/v1/conversations/*/messages", lambda route: route.abort())
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "() => document.querySelector('[role=alert]').textContent.includes('réessayer')"
-    )
+    alert.get_by_text("réessayer").wait_for()
     assert page.input_value("#text") == "ma question"
+    assert page.locator(VOTER).count() == 0
 
     page.unroute("**/api/v1/conversations/*/messages")
     answers = page.locator(BOT).count()
     page.keyboard.press("Enter")
     wait_for_answer(page, answers)
-    assert page.locator("[role=alert]").inner_text() == ""
+    assert alert.inner_text() == ""
     assert page.input_value("#text") == ""
+    assert "ma question" in page.locator(VOTER).last.inner_text()
 
 
 def test_empty_message_is_not_sent(page: Page, live_server_url: str) -> None:
@@ -213,3 +210,22 @@ def test_empty_message_is_not_sent(page: Page, live_server_url: str) -> None:
     page.locator("[role=alert]").get_by_text("Veuillez écrire votre message").wait_for()
     assert page.locator(VOTER).count() == 0
     assert focused(page, "#text")
+
+
+def test_unknown_stored_conversation_starts_a_new_one(page: Page, live_server_url: str) -> None:
+    open_chat(page, live_server_url)
+    page.evaluate("() => localStorage.setItem('assesseur.conversation_id', 'no-such-conversation')")
+    page.reload()
+    page.locator(WELCOME_BUTTON).first.wait_for()
+    stored = page.evaluate("() => localStorage.getItem('assesseur.conversation_id')")
+    assert stored
+    assert stored != "no-such-conversation"
+    assert page.locator("[role=alert]").inner_text() == ""
+
+
+def test_page_speaks_english_when_asked(page: Page, live_server_url: str) -> None:
+    open_chat(page, f"{live_server_url}/?lang=en")
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert page.get_by_label("Your message").count() == 1
+    assert page.locator(BOT).first.locator(".visually-hidden").first.inner_text() == "Assesseur:"
+    assert_no_axe_violations(page, "1280×800, in English")

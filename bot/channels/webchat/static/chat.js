@@ -42,6 +42,15 @@
   }
 
   /* ---- HTTP ---- */
+  // the page's own wording (in the page language) for refusals a voter can meet
+  var ERROR_TEXTS = {
+    empty_text: t.errorEmpty,
+    text_too_long: t.errorTooLong,
+    body_too_large: t.errorTooLong,
+    unknown_action: t.errorUnknownAction,
+    internal_error: t.errorGeneric
+  };
+
   function ApiError(message, httpStatus) {
     this.message = message;
     this.httpStatus = httpStatus;
@@ -59,8 +68,8 @@
         function () { return null; }
       ).then(function (data) {
         if (response.ok && data) { return data; }
-        var message = data && data.error && data.error.message;
-        throw new ApiError(message || t.errorGeneric, response.status);
+        var refusal = (data && data.error) || {};
+        throw new ApiError(ERROR_TEXTS[refusal.code] || refusal.message || t.errorGeneric, response.status);
       });
     }, function () {
       throw new ApiError(t.errorNetwork, 0);
@@ -248,20 +257,21 @@
     return !active || active === document.body || active === origin || active === sendButton || active === input;
   }
 
-  /* Sends {text} or {action}; label is what the voter sees as their own message. */
-  function send(payload, label, origin) {
+  /* Sends {text} or {action}; label is what the voter sees as their own message, typed is the
+     field's exact content, put back if the message could not be delivered. */
+  function send(payload, label, origin, typed) {
     if (busy) { return; }
     if (!conversationId) {
       // the welcome failed (network); create the conversation first, keep the text
-      start().then(function () { if (conversationId) { send(payload, label, origin); } });
+      start().then(function () { if (conversationId) { send(payload, label, origin, typed); } });
       return;
     }
     var mine = generation;
-    var typed = payload.text !== undefined;
+    var isText = typed !== undefined;
     showError("");
     setBusy(true);
     var own = renderMessage("voter", { text: label });
-    if (typed) { input.value = ""; }
+    if (isText) { input.value = ""; }
     reveal(own);
     request("POST", "/conversations/" + encodeURIComponent(conversationId) + "/messages", payload)
       .then(function (data) {
@@ -271,10 +281,10 @@
         known += 1 + (data.messages || []).length;
         setStatus(data.status);
         setBusy(false);
-        if (!typed && first && focusIsFree(origin)) {
+        if (!isText && first && focusIsFree(origin)) {
           first.tabIndex = -1;
           first.focus({ preventScroll: true });
-        } else if (typed && focusIsFree(origin)) {
+        } else if (isText && focusIsFree(origin)) {
           input.focus();
         }
         reveal(own);
@@ -282,8 +292,8 @@
         if (mine !== generation) { return; }
         setBusy(false);
         list.removeChild(own);
-        if (typed) {
-          input.value = input.value ? payload.text + " " + input.value : payload.text;
+        if (isText) {
+          input.value = input.value ? typed + " " + input.value : typed;
         }
         if (error.httpStatus === 404) {
           // the conversation is gone (expired or deleted): start again, keep the typed text
@@ -334,7 +344,7 @@
       input.focus();
       return;
     }
-    send({ text: text }, text, sendButton);
+    send({ text: text }, text, sendButton, input.value);
   });
 
   list.addEventListener("click", function (event) {

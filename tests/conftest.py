@@ -1,0 +1,54 @@
+"""Shared fixtures: the chat API on real databases (SQLite file, PostgreSQL), a frozen clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.chat import ChatServers
+
+POSTGRES = os.environ.get("ASSESSEUR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_admin(sql: str) -> None:
+    """Runs one administrative statement, in a thread of its own (fixtures may run in a loop)."""
+
+    async def run() -> None:
+        connection = await asyncpg.connect(POSTGRES)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server, dropped at the end of the session."""
+    name = f"assesseur_test_{uuid.uuid4().hex[:12]}"
+    _postgres_admin(f'CREATE DATABASE "{name}"')
+    base = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    yield f"{base}/{name}"
+    _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def chat_servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ChatServers]:
+    """Chat API servers, one per election calendar, on SQLite files or on PostgreSQL."""
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    servers = ChatServers(Path(tmp_path_factory.mktemp("chat")), url)
+    yield servers
+    await servers.close()

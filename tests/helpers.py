@@ -1,0 +1,63 @@
+"""Helpers shared by the tests: small catalogues and flow folders written on the fly."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_FLOWS = Path(__file__).resolve().parent / "bot" / "fixtures" / "flows"
+
+FIXTURE_TEXTS = {
+    "menu.welcome": "Bienvenue.",
+    "menu.welcome.countdown": "Ouverture du vote dans {countdown}.",
+    "menu.start": "Menu.",
+    "btn.topic": "Le sujet",
+    "btn.next": "Suite",
+    "btn.portal": "Portail",
+    "topic.start": "Le début du sujet.",
+    "topic.next": "La suite du sujet.",
+    "help.start": "Aide.",
+    "language.choose": "Langue ?",
+    "agent.start": "Une personne va vous répondre.",
+    "fallback.not_understood": "Pardon ?",
+    "fallback.offer_agent": "Voulez-vous parler à une personne ?",
+}
+
+
+def write_catalogs(directory: Path, texts: dict[str, dict[str, str]]) -> Path:
+    """Writes `<dir>/<lang>/LC_MESSAGES/assesseur.po` for each language: key to text."""
+    for lang, entries in texts.items():
+        catalog = Catalog(locale=lang)
+        for key, text in entries.items():
+            catalog.add(key, text)
+        path = directory / lang / "LC_MESSAGES" / "assesseur.po"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            write_po(fh, catalog)
+    return directory
+
+
+def fixture_catalogs(directory: Path, **extra: str) -> Path:
+    """Catalogues for the fixture flows, in French and English, with the engine's own keys."""
+    base = _engine_keys()
+    fr = {**base, **FIXTURE_TEXTS, **extra}
+    en = {key: f"[en] {text}" for key, text in fr.items()}
+    return write_catalogs(directory, {"fr": fr, "en": en})
+
+
+def _engine_keys() -> dict[str, str]:
+    from bot.i18n.catalog import read_texts
+
+    texts = read_texts(ROOT / "locales" / "fr" / "LC_MESSAGES" / "assesseur.po")
+    engine = ("nav.", "language.changed", "language.name.", "session.", "command.", "agent.waiting")
+    return {k: v for k, v in texts.items() if isinstance(v, str) and k.startswith(engine)}
+
+
+def copy_flows(directory: Path) -> Path:
+    """A writable copy of the fixture flows."""
+    shutil.copytree(FIXTURE_FLOWS, directory)
+    return directory
