@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.db.models import Conversation, TranscriptLine
 
@@ -17,16 +17,16 @@ from backend.db.models import Conversation, TranscriptLine
 class SqlConversationTx:
     """Conversation operations inside one database transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
     async def create(
         self, channel: str, snapshot: Mapping[str, object], status: str, locale: str, now: datetime
     ) -> str:
         """Stores a new conversation and returns its id (a random UUID)."""
         conversation_id = str(uuid.uuid4())
-        self.session.add(
-            Conversation(
+        await self.connection.execute(
+            insert(Conversation).values(
                 id=conversation_id,
                 channel=channel,
                 status=status,
@@ -36,15 +36,16 @@ class SqlConversationTx:
                 updated_at=now,
             )
         )
-        await self.session.flush()
         return conversation_id
 
     async def load(self, conversation_id: str) -> Mapping[str, object] | None:
         """The conversation's state, its row locked (on PostgreSQL) until the transaction ends."""
-        row = await self.session.scalar(
-            select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+        snapshot = await self.connection.scalar(
+            select(Conversation.snapshot)
+            .where(Conversation.id == conversation_id)
+            .with_for_update()
         )
-        return None if row is None else dict(row.snapshot)
+        return None if snapshot is None else dict(snapshot)
 
     async def save(
         self,
@@ -55,36 +56,40 @@ class SqlConversationTx:
         now: datetime,
     ) -> None:
         """Replaces the conversation's state."""
-        row = await self.session.get(Conversation, conversation_id)
-        if row is None:
+        result = await self.connection.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(snapshot=dict(snapshot), status=status, locale=locale, updated_at=now)
+        )
+        if result.rowcount != 1:
             raise LookupError(conversation_id)
-        row.snapshot = dict(snapshot)
-        row.status = status
-        row.locale = locale
-        row.updated_at = now
 
     async def append(
         self, conversation_id: str, entries: Sequence[Mapping[str, object]], now: datetime
     ) -> None:
         """Adds lines to the transcript, in order."""
-        for entry in entries:
-            self.session.add(
-                TranscriptLine(
-                    conversation_id=conversation_id,
-                    sender=str(entry["sender"]),
-                    text=str(entry.get("text") or ""),
-                    action=_opt_str(entry.get("action")),
-                    buttons=entry.get("buttons"),
-                    intent=_opt_str(entry.get("intent")),
-                    confidence=_opt_float(entry.get("confidence")),
-                    created_at=now,
-                )
-            )
-        await self.session.flush()
+        if not entries:
+            return
+        await self.connection.execute(
+            insert(TranscriptLine),
+            [
+                {
+                    "conversation_id": conversation_id,
+                    "sender": str(entry["sender"]),
+                    "text": str(entry.get("text") or ""),
+                    "action": _opt_str(entry.get("action")),
+                    "buttons": entry.get("buttons"),
+                    "intent": _opt_str(entry.get("intent")),
+                    "confidence": _opt_float(entry.get("confidence")),
+                    "created_at": now,
+                }
+                for entry in entries
+            ],
+        )
 
     async def transcript(self, conversation_id: str) -> list[dict[str, object]]:
         """The transcript, oldest first."""
-        rows = await self.session.scalars(
+        rows = await self.connection.execute(
             select(TranscriptLine)
             .where(TranscriptLine.conversation_id == conversation_id)
             .order_by(TranscriptLine.id)
@@ -104,16 +109,16 @@ class SqlConversationTx:
 
 
 class SqlConversationStore:
-    """Opens a session and a transaction per turn."""
+    """Opens a connection and a transaction per turn (SQLAlchemy Core: no ORM overhead)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlConversationTx]:
         """Commits when the block ends without error, rolls back otherwise."""
-        async with self.sessions.begin() as session:
-            yield SqlConversationTx(session)
+        async with self.engine.begin() as connection:
+            yield SqlConversationTx(connection)
 
 
 def _opt_str(value: Any) -> str | None:

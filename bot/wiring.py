@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from backend.conversations import SqlConversationStore
-from backend.db.engine import create_engine, sessionmaker
+from backend.db.engine import create_engine
 from backend.db.migrate import upgrade
 from bot.assistant import Assistant, load_assistant
 from bot.clock import Clock
@@ -29,7 +29,7 @@ async def open_conversations(
             catalogs=assistant.catalogs,
             election=assistant.election,
             understander=assistant.understander,
-            store=SqlConversationStore(sessionmaker(engine)),
+            store=SqlConversationStore(engine),
             clock=clock or settings.clock(),
             threshold=settings.understanding_threshold,
         )

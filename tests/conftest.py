@@ -14,7 +14,9 @@ import pytest
 
 from tests.chat import ChatServers
 
-POSTGRES = os.environ.get("ASSESSEUR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES = os.environ.get(
+    "ASSESSEUR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def _postgres_admin(sql: str) -> None:

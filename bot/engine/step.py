@@ -45,6 +45,17 @@ COMMANDS = {
     "language": LANGUAGE_STATE,
     "agent": AGENT_STATE,
 }
+ENGINE_KEYS = frozenset(
+    {
+        "nav.menu",
+        "nav.agent",
+        "language.changed",
+        "session.flow_changed",
+        "command.unknown",
+        "agent.waiting_reply",
+    }
+)
+"""The message keys the engine itself uses (besides `language.name.<lang>`)."""
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 
 

@@ -13,6 +13,20 @@ from babel.numbers import format_decimal
 from bot.election import PARIS, Countdown, LocalizedText, Tentative, UnknownAddress
 
 
+KEYS = frozenset(
+    {
+        "countdown.days",
+        "countdown.hours",
+        "countdown.minutes",
+        "countdown.less_than_a_minute",
+        "format.date",
+        "format.datetime",
+        "calendar.to_confirm",
+        "calendar.portal_unknown",
+    }
+)
+"""The message keys this module reads from the catalogues."""
+
 class Translator(Protocol):
     """What `gettext.GNUTranslations` offers and the formatters use."""
 
