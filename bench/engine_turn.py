@@ -73,9 +73,7 @@ def bench_engine(turns: int) -> None:
         for e in script
         if isinstance(e, Typed)
     }
-    script = [
-        Typed(e.text, understood[e.text]) if isinstance(e, Typed) else e for e in script
-    ]
+    script = [Typed(e.text, understood[e.text]) if isinstance(e, Typed) else e for e in script]
     state = step(flows, first_state("fr"), Start(), ctx).state
 
     step_ns: list[int] = []
@@ -97,8 +95,10 @@ def bench_engine(turns: int) -> None:
         assistant.understander.understand(text, "fr")
         nlu_ns.append(time.perf_counter_ns() - t3)
 
-    print(f"flows: {len(flows.versions)}, states: {len(flows.states)}, "
-          f"message keys: {len(catalogs.texts['fr'])} per language")
+    print(
+        f"flows: {len(flows.versions)}, states: {len(flows.states)}, "
+        f"message keys: {len(catalogs.texts['fr'])} per language"
+    )
     for name, samples in (
         ("engine.step", step_ns),
         ("engine.step + render", full_ns),

@@ -12,7 +12,6 @@ from babel.numbers import format_decimal
 
 from bot.election import PARIS, Countdown, LocalizedText, Tentative, UnknownAddress
 
-
 KEYS = frozenset(
     {
         "countdown.days",
@@ -26,6 +25,7 @@ KEYS = frozenset(
     }
 )
 """The message keys this module reads from the catalogues."""
+
 
 class Translator(Protocol):
     """What `gettext.GNUTranslations` offers and the formatters use."""
