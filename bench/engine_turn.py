@@ -15,8 +15,6 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-
 
 from aiohttp import ClientSession, web
 
