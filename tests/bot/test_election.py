@@ -30,16 +30,6 @@ def at(text: str) -> datetime:
     return moment
 
 
-@pytest.fixture(scope="module")
-def e2022() -> Election:
-    return load_election("2022")
-
-
-@pytest.fixture(scope="module")
-def e2026() -> Election:
-    return load_election("2026")
-
-
 # --- The calendar files ---------------------------------------------------------------------------
 
 

@@ -17,7 +17,6 @@ from bot.election import (
     LocalizedText,
     Tentative,
     UnknownAddress,
-    load_election,
 )
 from bot.i18n.formats import (
     Translator,
@@ -52,16 +51,6 @@ def fr(compiled_locales: Path) -> Translator:
 @pytest.fixture(scope="module")
 def en(compiled_locales: Path) -> Translator:
     return gettext.translation("assesseur", compiled_locales, ["en"])
-
-
-@pytest.fixture(scope="module")
-def e2022() -> Election:
-    return load_election("2022")
-
-
-@pytest.fixture(scope="module")
-def e2026() -> Election:
-    return load_election("2026")
 
 
 def at(text: str) -> datetime:
