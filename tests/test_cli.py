@@ -1,0 +1,60 @@
+"""The `assesseur` command: the terminal chat, serve's refusal without a key, the demo key."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.channels.cli import run_chat
+from bot.cli import demo_secret_key, main
+from bot.settings import Settings
+
+
+async def test_terminal_chat_talks_to_the_engine(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/cli.db",
+        election="2022",
+        now="2022-11-20T09:21:30+01:00",
+    )
+    typed = io.StringIO("j'ai perdu ma notice de vote\n/langue en\n1\n/quit\n")
+    out = io.StringIO()
+    assert await run_chat(settings, "fr", typed, out) == 0
+    shown = out.getvalue()
+    assert "Ouverture du vote dans 10 jours, 22 heures et 38 minutes" in shown
+    assert "[1] " in shown
+    assert "réassort" in shown.lower()
+    assert "Back to the menu" in shown
+
+
+def test_serve_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASSESSEUR_SECRET_KEY", raising=False)
+    monkeypatch.delenv("ASSESSEUR_DEMO", raising=False)
+    result = CliRunner().invoke(main, ["serve", "--port", "0"])
+    assert result.exit_code == 1
+    assert "ASSESSEUR_SECRET_KEY is not set" in result.output
+
+
+def test_demo_key_is_generated_once(tmp_path: Path) -> None:
+    first = demo_secret_key(tmp_path)
+    assert len(first) >= 48
+    assert demo_secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/sub/fresh.db"
+    monkeypatch.setenv("ASSESSEUR_DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    import sqlite3
+
+    tables = {
+        row[0]
+        for row in sqlite3.connect(tmp_path / "sub" / "fresh.db").execute(
+            "select name from sqlite_master where type='table'"
+        )
+    }
+    assert {"conversations", "transcript_lines", "alembic_version"} <= tables
