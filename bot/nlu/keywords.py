@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -24,10 +24,28 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class KeywordUnderstander:
-    """Scores each intent by its longest matching phrase; ties lower the confidence."""
+    """Scores each intent by its best matching phrase, words weighted by how specific they are.
+
+    A word found in the phrases of many intents ("vote", "de") weighs little; one found in few
+    ("perdu", "boucle") weighs much. The confidence compares the best intent with the runner-up:
+    a tie gives 0.5, an unopposed match 1.0.
+    """
 
     phrases: Mapping[str, tuple[str, ...]]
     """Intent to normalised phrases (all languages)."""
+    weights: Mapping[str, float] = field(default_factory=dict)
+    """Word to weight: 1 / the number of intents whose phrases hold the word."""
+
+    def __post_init__(self) -> None:
+        if not self.weights:
+            spread: dict[str, set[str]] = {}
+            for intent, phrases in self.phrases.items():
+                for word in {w for p in phrases for w in p.split()}:
+                    spread.setdefault(word, set()).add(intent)
+            object.__setattr__(self, "weights", {w: 1 / len(i) for w, i in spread.items()})
+
+    def _score(self, phrase: str) -> float:
+        return sum(self.weights.get(word, 1.0) for word in phrase.split())
 
     @classmethod
     def load(cls, path: Path = DEFAULT_KEYWORDS) -> KeywordUnderstander:
@@ -49,14 +67,14 @@ class KeywordUnderstander:
     def understand(self, text: str, locale: str) -> Understood | None:
         """The intent whose phrases match best, or None."""
         padded = f" {normalise(text)} "
-        scores: list[tuple[int, str]] = []
+        scores: list[tuple[float, str]] = []
         for intent, phrases in self.phrases.items():
-            best = max((len(p.split()) for p in phrases if f" {p} " in padded), default=0)
+            best = max((self._score(p) for p in phrases if f" {p} " in padded), default=0.0)
             if best:
                 scores.append((best, intent))
         if not scores:
             return None
         scores.sort(key=lambda s: -s[0])
         best, intent = scores[0]
-        second = scores[1][0] if len(scores) > 1 else 0
-        return Understood(intent, round(best / (best + second), 3))
+        second = scores[1][0] if len(scores) > 1 else 0.0
+        return Understood(intent, round(best**2 / (best**2 + second**2), 3))
