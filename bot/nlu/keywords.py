@@ -33,6 +33,8 @@ class KeywordUnderstander:
 
     phrases: Mapping[str, tuple[str, ...]]
     """Intent to normalised phrases (all languages)."""
+    weak: frozenset[str] = frozenset()
+    """Intents that win only when no other intent matches (greetings, thanks)."""
     weights: Mapping[str, float] = field(default_factory=dict)
     """Word to weight: 1 / the number of intents whose phrases hold the word."""
 
@@ -62,7 +64,7 @@ class KeywordUnderstander:
                 for p in lang_phrases or ()
             ]
             phrases[str(intent)] = tuple(p for p in found if p)
-        return cls(phrases)
+        return cls(phrases, frozenset(str(w) for w in data.get("weak") or ()))
 
     def understand(self, text: str, locale: str) -> Understood | None:
         """The intent whose phrases match best, or None."""
@@ -72,6 +74,8 @@ class KeywordUnderstander:
             best = max((self._score(p) for p in phrases if f" {p} " in padded), default=0.0)
             if best:
                 scores.append((best, intent))
+        strong = [s for s in scores if s[1] not in self.weak]
+        scores = strong or scores
         if not scores:
             return None
         scores.sort(key=lambda s: -s[0])

@@ -152,10 +152,10 @@ def test_unknown_portal_renders_the_catalogue_sentence(
     portal = e2026.params(at("2026-11-01T10:00+01:00"))["portal_url"]
     assert portal == UnknownAddress()
     assert format_param(portal, fr, "fr") == (
-        "l'adresse du portail, que votre ministère publiera avant l'ouverture"
+        "adresse que votre ministère publiera avant l'ouverture"
     )
     assert format_param(portal, en, "en") == (
-        "the portal address, which your ministry will publish before the opening"
+        "address your ministry will publish before the opening"
     )
 
 

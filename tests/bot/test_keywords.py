@@ -50,3 +50,17 @@ def test_shipped_keywords_find_the_main_topics() -> None:
         found = understander.understand(text, "fr")
         assert found is not None, text
         assert found.intent == intent, (text, found)
+
+
+def test_politeness_gives_way_to_a_question() -> None:
+    understander = KeywordUnderstander.load()
+    for text, intent in [
+        ("Bonjour, j'ai pas reçu le mail d'activation", "activation_mail_missing"),
+        ("bonjour je voudrais voter", "how_to_vote"),
+        ("merci mais je n'ai toujours pas reçu le mail", "activation_mail_missing"),
+        ("bonjour", "greet"),
+        ("merci beaucoup", "thanks_bye"),
+    ]:
+        found = understander.understand(text, "fr")
+        assert found is not None, text
+        assert found.intent == intent, (text, found)
