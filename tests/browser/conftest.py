@@ -75,9 +75,13 @@ def live_server_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless. Missing Chromium is a failure, not a skip: CI installs it."""
+    """Debian's Chromium, headless. Missing Chromium is a failure, not a skip: CI installs it.
+
+    Module-scoped on purpose: while Playwright's sync API is open it leaves its event loop marked
+    as running in the main thread, which breaks the asyncio tests collected after this folder.
+    """
     if not CHROMIUM.exists():
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "

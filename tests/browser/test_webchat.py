@@ -88,7 +88,9 @@ def assert_no_axe_violations(page: Page, where: str) -> None:
 def test_voter_gets_answers_using_only_the_keyboard(page: Page, live_server_url: str) -> None:
     open_chat(page, live_server_url)
     assert page.evaluate("() => document.documentElement.lang") == "fr"
-    assert page.locator(BOT).first.locator(".visually-hidden").first.inner_text() == "Assesseur :"
+    welcome = page.locator(BOT).first
+    assert welcome.locator(".visually-hidden").first.inner_text() == "Assesseur :"
+    welcome_text = welcome.locator(".msg__text").inner_text()
 
     label, topic_answer, question_answer = converse_with_keyboard(page)
 
@@ -98,6 +100,7 @@ def test_voter_gets_answers_using_only_the_keyboard(page: Page, live_server_url:
     assert voter_turns[0].startswith("Vous :")
     assert voter_turns[0].removeprefix("Vous :").strip() == label.strip()
     assert topic_answer.strip()
+    assert topic_answer != welcome_text
     # after the typed question focus stays in the text field, which is emptied
     assert QUESTION in voter_turns[1]
     assert focused(page, "#text")
