@@ -58,7 +58,7 @@ class Voter(Base):
     last_name: Mapped[str] = mapped_column(String(200))
     first_name: Mapped[str] = mapped_column(String(200))
     ballots: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    """`[{"name": "CAPA des certifiés", "elsewhere": false}, ...]`; elsewhere: ballot box or another platform."""
+    """`[{"name": "CAPA certifiés", "elsewhere": false}]`; elsewhere: ballot box, other platform."""
     row_hash: Mapped[str] = mapped_column(String(32))
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
