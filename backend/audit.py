@@ -17,6 +17,7 @@ EVENTS = frozenset(
         "identity.failed",
         "identity.locked",
         "identity.rate_limited",
+        "activation.requested",
         "activation.link_sent",
         "handoff.issued",
         "handoff.used",

@@ -12,19 +12,23 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.db.models import Conversation, TranscriptLine
+from backend.db.time import utc
+from backend.turn import Backend, TurnBackend
 
 
 class SqlConversationTx:
     """Conversation operations inside one database transaction."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, backend: Backend) -> None:
         self.connection = connection
+        self.backend = TurnBackend(backend, connection)
 
     async def create(
         self, channel: str, snapshot: Mapping[str, object], status: str, locale: str, now: datetime
     ) -> str:
         """Stores a new conversation and returns its id (a random UUID)."""
         conversation_id = str(uuid.uuid4())
+        now = utc(now)
         await self.connection.execute(
             insert(Conversation).values(
                 id=conversation_id,
@@ -56,6 +60,7 @@ class SqlConversationTx:
         now: datetime,
     ) -> None:
         """Replaces the conversation's state."""
+        now = utc(now)
         result = await self.connection.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id)
@@ -70,6 +75,7 @@ class SqlConversationTx:
         """Adds lines to the transcript, in order."""
         if not entries:
             return
+        now = utc(now)
         await self.connection.execute(
             insert(TranscriptLine),
             [
@@ -111,14 +117,15 @@ class SqlConversationTx:
 class SqlConversationStore:
     """Opens a connection and a transaction per turn (SQLAlchemy Core: no ORM overhead)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, backend: Backend) -> None:
         self.engine = engine
+        self.backend = backend
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlConversationTx]:
         """Commits when the block ends without error, rolls back otherwise."""
         async with self.engine.begin() as connection:
-            yield SqlConversationTx(connection)
+            yield SqlConversationTx(connection, self.backend)
 
 
 def _opt_str(value: Any) -> str | None:

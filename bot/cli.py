@@ -37,15 +37,29 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         app = create_app(settings)
     except FlowsError as exc:
         raise click.ClickException(f"the flows do not pass the check:\n{exc}") from None
+    from bot.server import introspection_bearer
+
     base = f"http://{host}:{port}"
-    click.echo(
-        f"Assesseur ({'demo, ' if settings.demo else ''}election {settings.election}) serves:\n"
-        f"  web chat   {base}/\n"
-        f"  chat API   {base}/api/v1/conversations\n"
-        f"  health     {base}/healthz\n"
-        f"  database   {settings.database_url}"
-        + (f"\n  clock      simulated from {settings.now}" if settings.now else "")
-    )
+    lines = [
+        f"Assesseur ({'demo, ' if settings.demo else ''}election {settings.election}) serves:",
+        f"  web chat       {base}/",
+        f"  chat API       {base}/api/v1/conversations",
+        f"  introspection  {base}/api/v1/handoff/introspect",
+        f"  portal (ref.)  {base}/portal/",
+        f"  health         {base}/healthz",
+        f"  database       {settings.database_url}",
+    ]
+    if settings.now:
+        lines.append(f"  clock          simulated from {settings.now}")
+    if settings.demo:
+        from backend.registry import demo_voters
+
+        lines += [
+            f"  outbox         {base}/outbox   (the demo's mails: codes and links)",
+            f"  platform token {introspection_bearer(settings)}   (Bearer, for introspection)",
+            "  demo voters    " + ", ".join(v.email for v in demo_voters()[:4]) + ", ...",
+        ]
+    click.echo("\n".join(lines))
     web.run_app(app, host=host, port=port, print=None, access_log=None)
 
 
@@ -81,6 +95,8 @@ def demo(host: str, port: int) -> None:
     settings = _settings(demo=True)
     if not settings.secret_key:
         settings = settings.model_copy(update={"secret_key": demo_secret_key()})
+    if settings.public_url == Settings.model_fields["public_url"].default:
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     _serve(settings, host, port)
 
 
@@ -128,4 +144,11 @@ def chat(locale: str | None) -> None:
     from bot.channels.cli import run_chat
 
     settings = _settings()
+    if not settings.secret_key:
+        settings = settings.model_copy(update={"secret_key": demo_secret_key()})
     sys.exit(asyncio.run(run_chat(settings, locale, sys.stdin, sys.stdout)))
+
+
+from backend.registry_cli import voters  # noqa: E402
+
+main.add_command(voters)

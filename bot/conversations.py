@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.election import Election
 from bot.engine.model import Flows
-from bot.engine.step import button_labels, first_state, is_known_action, parse_command, step
+from bot.engine.step import button_labels, first_state, is_known_action, step
 from bot.engine.turn import (
     Click,
-    Command,
     ConversationState,
     Event,
     QueueForAgent,
+    Reply,
+    SendActivationLink,
     Start,
     Status,
     Text,
@@ -27,8 +29,10 @@ from bot.engine.turn import (
 )
 from bot.i18n.catalog import DEFAULT_LOCALE, Catalogs
 from bot.i18n.render import RenderedMessage, render, render_text
+from bot.inbound import AfterCommit, prepare_text
+from bot.mails import Mails
 from bot.nlu.understander import Understander
-from bot.store import ConversationStore, Snapshot
+from bot.store import ConversationStore, Snapshot, TurnServices, VoterInfo
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +117,9 @@ class Conversations:
         understander: Understander,
         store: ConversationStore,
         clock: Clock,
+        mails: Mails,
         threshold: float = 0.6,
+        binding_ttl: timedelta = timedelta(minutes=30),
     ) -> None:
         self.flows = flows
         self.catalogs = catalogs
@@ -121,17 +127,22 @@ class Conversations:
         self.understander = understander
         self.store = store
         self.clock = clock
+        self.mails = mails
         self.threshold = threshold
+        self.binding_ttl = binding_ttl
+        self._background: set[asyncio.Task[None]] = set()
         self._labels = button_labels(flows, catalogs.locales)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    def context(self) -> TurnContext:
+    def context(self, voter: VoterInfo | None = None, now: datetime | None = None) -> TurnContext:
         """What the engine may know for a turn happening now."""
         return TurnContext(
-            now=self.clock.now(),
+            now=now or self.clock.now(),
             election=self.election,
             labels=self.catalogs.texts,
             threshold=self.threshold,
+            voter=voter,
+            binding_ttl=self.binding_ttl,
         )
 
     def _locale(self, locale: str | None) -> str | None:
@@ -153,7 +164,11 @@ class Conversations:
         messages = self._render(result)
         async with self.store.transaction() as tx:
             conversation_id = await tx.create(
-                channel, _snapshot(result.state), result.state.status, result.state.locale, ctx.now
+                channel,
+                _snapshot(result.state, channel),
+                result.state.status,
+                result.state.locale,
+                ctx.now,
             )
             await tx.append(conversation_id, [_bot_entry(m) for m in messages], ctx.now)
         return Outcome(conversation_id, messages, None, result.state.status, result.state.locale)
@@ -170,13 +185,12 @@ class Conversations:
             raise EmptyText()
         if len(text) > MAX_TEXT:
             raise TextTooLong()
-        command = parse_command(text)
-        if command is not None:
-            return Command(command[0], command[1], client_locale=locale)
         return Typed(text.strip(), client_locale=locale)
 
     async def handle(self, conversation_id: str, inbound: Inbound) -> Outcome:
-        """One turn: the voter's message is stored with the replies, then the replies returned."""
+        """One turn: the voter's message is stored with the replies, then the replies returned.
+
+        A typed text goes through the guard before anything stores, logs or reads it."""
         event = self.validate(inbound)
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         async with lock, self.store.transaction() as tx:
@@ -184,24 +198,44 @@ class Conversations:
             if snapshot is None:
                 raise ConversationNotFound()
             state = _state(snapshot)
-            ctx = self.context()
-            if isinstance(event, Typed) and parse_command(event.text) is None:
-                understood = self.understander.understand(event.text, state.locale)
-                event = Typed(event.text, understood, event.client_locale)
-            voter = self._voter_entry(event, state)
-            result = step(self.flows, state, event, ctx)
-            messages = self._render(result)
+            channel = str(snapshot.get("channel", "webchat"))
+            now = self.clock.now()
+            voter = await self._bound_voter(tx.backend, state, now)
+            if isinstance(event, Typed):
+                prepared = await prepare_text(
+                    event,
+                    state,
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    backend=tx.backend,
+                    understander=self.understander,
+                    send_code=self.mails.send_identity_code,
+                    send_link=self._send_link,
+                    now=now,
+                )
+                event, entry = prepared.event, prepared.entry
+                voter = prepared.voter or voter
+                after_commit = prepared.after_commit
+            else:
+                entry, after_commit = self._click_entry(event, state), []
+            result = step(self.flows, state, event, self.context(voter, now))
+            replies = await self._with_links(result, tx.backend, conversation_id, channel, now)
+            messages = tuple(render(r, self.catalogs, result.state.locale) for r in replies)
             await tx.save(
                 conversation_id,
-                _snapshot(result.state),
+                _snapshot(result.state, channel),
                 result.state.status,
                 result.state.locale,
-                ctx.now,
+                now,
             )
-            await tx.append(conversation_id, [voter, *(_bot_entry(m) for m in messages)], ctx.now)
+            await tx.append(conversation_id, [entry, *(_bot_entry(m) for m in messages)], now)
         for effect in result.effects:
             if isinstance(effect, QueueForAgent):
                 log.info("conversation %s queued for an agent", conversation_id)
+            elif isinstance(effect, SendActivationLink):
+                after_commit.append(self._link_sender(effect.voter_id, result.state.locale))
+        for work in after_commit:
+            self._in_background(work)
         return Outcome(
             conversation_id,
             messages,
@@ -209,6 +243,65 @@ class Conversations:
             result.state.status,
             result.state.locale,
         )
+
+    async def _bound_voter(
+        self, backend: TurnServices, state: ConversationState, now: datetime
+    ) -> VoterInfo | None:
+        """The voter this conversation proved, while the proof holds."""
+        if state.voter_id is None or state.verified_until is None:
+            return None
+        if datetime.fromisoformat(state.verified_until) <= now:
+            return None
+        return await backend.voter(state.voter_id)
+
+    async def _with_links(
+        self,
+        result: TurnResult,
+        backend: TurnServices,
+        conversation_id: str,
+        channel: str,
+        now: datetime,
+    ) -> tuple[Reply, ...]:
+        """The replies with a fresh single-use link in each hand-off button."""
+        voter_id = result.state.voter_id
+        replies = []
+        for reply in result.replies:
+            buttons = []
+            for button in reply.buttons:
+                if button.handoff is not None:
+                    if voter_id is None:
+                        continue
+                    url = await backend.handoff_url(
+                        voter_id, button.handoff, conversation_id, channel, now
+                    )
+                    button = replace(button, url=url)
+                buttons.append(button)
+            replies.append(replace(reply, buttons=tuple(buttons)))
+        return tuple(replies)
+
+    async def _send_link(self, voter: VoterInfo, locale: str) -> None:
+        await self.mails.send_activation_link(voter.id, locale)
+
+    def _link_sender(self, voter_id: int, locale: str) -> AfterCommit:
+        return lambda: self.mails.send_activation_link(voter_id, locale)
+
+    def _in_background(self, work: AfterCommit) -> None:
+        """Runs post-commit work (mails) without making the voter wait for it."""
+
+        async def run() -> None:
+            try:
+                await work()
+            except Exception:
+                log.exception("post-commit work failed")
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Waits for post-commit work (mails) to finish: at shutdown and in tests."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def history(self, conversation_id: str) -> tuple[Snapshot, list[dict[str, object]]]:
         """The conversation's state and transcript."""
@@ -229,24 +322,15 @@ class Conversations:
                 return button.label
         return self._labels.get(action, action)
 
-    def _voter_entry(self, event: Event, state: ConversationState) -> dict[str, object]:
-        if isinstance(event, Click):
-            label = render_text(
-                Text(self._label_key(event.action, state)), self.catalogs, state.locale
-            )
-            return {"sender": "voter", "text": label, "action": event.action}
-        if isinstance(event, Command):
-            return {"sender": "voter", "text": f"/{event.name} {event.arg}".strip()}
-        assert isinstance(event, Typed)
-        entry: dict[str, object] = {"sender": "voter", "text": event.text}
-        if event.understood is not None:
-            entry["intent"] = event.understood.intent
-            entry["confidence"] = event.understood.confidence
-        return entry
+    def _click_entry(self, event: Event, state: ConversationState) -> dict[str, object]:
+        """The transcript line of a click: the label the voter saw."""
+        assert isinstance(event, Click)
+        label = render_text(Text(self._label_key(event.action, state)), self.catalogs, state.locale)
+        return {"sender": "voter", "text": label, "action": event.action}
 
 
-def _snapshot(state: ConversationState) -> dict[str, object]:
-    return asdict(state)
+def _snapshot(state: ConversationState, channel: str) -> dict[str, object]:
+    return {**asdict(state), "channel": channel}
 
 
 def _state(snapshot: Snapshot) -> ConversationState:

@@ -1,22 +1,28 @@
-"""The web server: chat API, web chat page and health check, wired from their parts."""
+"""The web server: chat API, web chat page, hand-off introspection, the reference portal and,
+in demo mode, the outbox; wired from their parts."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from bot.assistant import load_assistant
+from backend.web.handoff import add_introspection_route
+from backend.web.outbox import add_outbox_routes
+from backend.web.portal import add_portal_routes
 from bot.channels.webchat.api import CONVERSATIONS, MAX_BODY, add_routes, json_errors
 from bot.clock import Clock
+from bot.i18n.catalog import Catalogs
 from bot.settings import Settings
-from bot.wiring import open_conversations
+from bot.wiring import Services, build_services, close, start
 
 log = logging.getLogger(__name__)
 
 READY = web.AppKey("ready", asyncio.Event)
+SERVICES = web.AppKey("services", Services)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -43,19 +49,46 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def introspection_bearer(settings: Settings) -> str:
+    """The platform's bearer token: configured, or derived from the secret key."""
+    if settings.introspection_token:
+        return settings.introspection_token
+    key = (settings.secret_key or "").encode()
+    return hashlib.sha256(b"assesseur-introspection:" + key).hexdigest()[:40]
+
+
+def _translator(catalogs: Catalogs) -> Callable[[str, str], str]:
+    return lambda locale, key: catalogs.translator(locale).gettext(key)
+
+
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
     """The whole web application; the database schema is brought up to date on start."""
     app = web.Application(middlewares=[security_headers, json_errors], client_max_size=MAX_BODY)
     app[READY] = asyncio.Event()
-    assistant = load_assistant(settings)
+    services = build_services(settings, clock)
+    app[SERVICES] = services
+    app[CONVERSATIONS] = services.conversations
+    catalogs = services.assistant.catalogs
+    translate = _translator(catalogs)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        async with open_conversations(settings, clock, assistant) as conversations:
-            app[CONVERSATIONS] = conversations
-            app[READY].set()
-            yield
+        await start(services)
+        app[READY].set()
+        yield
+        await close(services)
+
+    def negotiate(request: web.Request) -> str:
+        return catalogs.supported(request.query.get("lang")) or catalogs.negotiate(
+            request.headers.get("Accept-Language")
+        )
 
     app.cleanup_ctx.append(resources)
     app.router.add_get("/healthz", healthz)
     add_routes(app)
+    engine, handoff = services.engine, services.backend.handoff
+    now = services.clock.now
+    add_introspection_route(app, engine, handoff, introspection_bearer(settings), now)
+    add_portal_routes(app, engine, handoff, translate, negotiate, now)
+    if settings.demo:
+        add_outbox_routes(app, engine, translate)
     return app

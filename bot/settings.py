@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     locales_dir: Path | None = None
     elections_dir: Path | None = None
     understanding_threshold: float = 0.6
+    public_url: str = "http://127.0.0.1:8080"
+    """Where voters reach this server: the base of hand-off and activation links."""
+    mail_from: str = "Assesseur <assesseur@localhost>"
+    introspection_token: str | None = None
+    """The bearer token the voting platform presents to POST /api/v1/handoff/introspect."""
+    code_ttl_minutes: int = 10
+    binding_minutes: int = 30
+    max_wrong_codes: int = 5
+    challenges_per_address_per_hour: int = 3
+    challenges_per_conversation_per_hour: int = 3
+    activation_links_per_address_per_hour: int = 3
+    handoff_ttl_minutes: int = 10
 
     @field_validator("now")
     @classmethod

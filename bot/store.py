@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 Snapshot = Mapping[str, object]
 """A conversation's state as plain JSON-able data."""
@@ -14,8 +14,98 @@ Entry = Mapping[str, object]
 """A transcript line: `sender` ("voter", "bot"), `text`, `buttons`, `action`, `intent`..."""
 
 
+class BallotInfo(Protocol):
+    """A ballot as the backend gives it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def elsewhere(self) -> bool: ...
+
+
+class VoterInfo(Protocol):
+    """A registered voter as the backend gives it (shown only to its verified owner)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def activated(self) -> bool: ...
+    @property
+    def ballots(self) -> Sequence[BallotInfo]: ...
+
+
+class StartedInfo(Protocol):
+    """A code challenge started: `code` to mail, None when nothing may be sent."""
+
+    @property
+    def status(self) -> Literal["sent", "rate_limited"]: ...
+    @property
+    def code(self) -> str | None: ...
+
+
+class CheckedInfo(Protocol):
+    """A typed code's verdict."""
+
+    @property
+    def status(self) -> Literal["verified", "wrong", "locked", "expired"]: ...
+    @property
+    def voter_id(self) -> int | None: ...
+    @property
+    def attempts_left(self) -> int: ...
+
+
+class LinkInfo(Protocol):
+    """A request for a new activation link: `voter` to mail after commit, or None."""
+
+    @property
+    def status(self) -> Literal["sent", "rate_limited"]: ...
+    @property
+    def voter(self) -> VoterInfo | None: ...
+
+
+class TurnServices(Protocol):
+    """Identity, hand-off and platform operations inside the turn's transaction."""
+
+    async def voter(self, voter_id: int) -> VoterInfo | None:
+        """A voter by id."""
+        ...
+
+    async def start_identity(
+        self, conversation_id: str, address: str, channel: str, now: datetime
+    ) -> StartedInfo:
+        """Starts a code challenge for a normalised address."""
+        ...
+
+    async def check_code(
+        self, conversation_id: str, code: str, channel: str, now: datetime
+    ) -> CheckedInfo:
+        """Checks a typed code."""
+        ...
+
+    async def request_activation_link(
+        self, conversation_id: str, address: str, channel: str, now: datetime
+    ) -> LinkInfo:
+        """Counts a request for a new activation link."""
+        ...
+
+    async def handoff_url(
+        self, voter_id: int, purpose: str, conversation_id: str, channel: str, now: datetime
+    ) -> str:
+        """A fresh single-use link to a secure step."""
+        ...
+
+
 class ConversationTx(Protocol):
     """One transaction on conversations: everything in it commits together or not at all."""
+
+    @property
+    def backend(self) -> TurnServices:
+        """Identity, hand-off and platform operations in this transaction."""
+        ...
 
     async def create(
         self, channel: str, snapshot: Snapshot, status: str, locale: str, now: datetime

@@ -25,6 +25,24 @@ FIXTURE_TEXTS = {
     "agent.start": "Une personne va vous répondre.",
     "fallback.not_understood": "Pardon ?",
     "fallback.offer_agent": "Voulez-vous parler à une personne ?",
+    "identity.ask_email": "Votre adresse professionnelle ?",
+    "identity.code_sent": "Si l'adresse est inscrite, un code lui a été envoyé.",
+    "identity.code_wrong": "Code erroné ; essais restants : {attempts_left}.",
+    "identity.code_format": "Tapez les 6 chiffres.",
+    "identity.code_expired": "Code expiré.",
+    "identity.locked": "Trop d'essais.",
+    "identity.rate_limited": "Trop de demandes.",
+    "identity.email_invalid": "Ce n'est pas une adresse.",
+    "identity.verified": "Adresse vérifiée, {first_name}.",
+    "guard.warning": "Ne partagez jamais vos secrets.",
+    "activation.ask_email": "Votre adresse pour un nouveau lien ?",
+    "activation.link_requested": "Si l'adresse est inscrite, un lien lui a été envoyé.",
+    "account.start": "Vos scrutins :\n{ballots}",
+    "account.activated": "Compte activé.",
+    "account.not_activated": "Compte pas encore activé.",
+    "btn.account": "Mon compte",
+    "btn.vote": "Aller voter",
+    "btn.new_link": "Nouveau lien",
 }
 
 
@@ -53,7 +71,15 @@ def _engine_keys() -> dict[str, str]:
     from bot.i18n.catalog import read_texts
 
     texts = read_texts(ROOT / "locales" / "fr" / "LC_MESSAGES" / "assesseur.po")
-    engine = ("nav.", "language.changed", "language.name.", "session.", "command.", "agent.waiting")
+    engine = (
+        "nav.",
+        "language.changed",
+        "language.name.",
+        "session.",
+        "command.",
+        "agent.waiting",
+        "account.ballot",
+    )
     return {k: v for k, v in texts.items() if isinstance(v, str) and k.startswith(engine)}
 
 

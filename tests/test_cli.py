@@ -18,6 +18,7 @@ async def test_terminal_chat_talks_to_the_engine(tmp_path: Path) -> None:
         database_url=f"sqlite+aiosqlite:///{tmp_path}/cli.db",
         election="2022",
         now="2022-11-20T09:21:30+01:00",
+        secret_key="test",
     )
     typed = io.StringIO("j'ai perdu ma notice de vote\n/langue en\n1\n/quit\n")
     out = io.StringIO()

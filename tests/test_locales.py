@@ -7,14 +7,19 @@ from itertools import product
 
 import pytest
 
+from backend.platform import Ballot, VoterRecord
+from backend.web.outbox import KEYS as OUTBOX_KEYS
+from backend.web.portal import KEYS as PORTAL_KEYS
 from bot.clock import parse_instant
 from bot.election import PHASES, Phase, load_election
 from bot.engine.loader import load_flows
-from bot.engine.step import ENGINE_KEYS, render_state
+from bot.engine.present import render_state
+from bot.engine.step import ENGINE_KEYS
 from bot.engine.turn import TurnContext
 from bot.i18n.catalog import Catalogs
 from bot.i18n.formats import KEYS as FORMAT_KEYS
 from bot.i18n.render import render
+from bot.mails import KEYS as MAIL_KEYS
 from tests.helpers import ROOT
 
 CATALOGS = Catalogs.load()
@@ -32,7 +37,7 @@ SAMPLE_TIMES = {
 
 def used_keys() -> set[str]:
     keys = {p.key for s in FLOWS for p in s.say} | {b.label for s in FLOWS for b in s.buttons}
-    keys |= ENGINE_KEYS | FORMAT_KEYS
+    keys |= ENGINE_KEYS | FORMAT_KEYS | MAIL_KEYS | OUTBOX_KEYS | PORTAL_KEYS
     keys |= {f"language.name.{lang}" for lang in CATALOGS.locales}
     keys |= set(re.findall(r"\{\{\s*(webchat\.[a-z_.]+)\s*\}\}", PAGE))
     return keys
@@ -79,10 +84,23 @@ def test_every_message_fits_a_phone_screen(election_id: str, phase: Phase, local
             now.replace(year=2026, day=11) if phase == Phase.VOTE_CLOSED else now.replace(year=2026)
         )
     assert election.phase(now) == phase
-    ctx = TurnContext(now=now, election=election, labels=CATALOGS.texts)
+    voter = VoterRecord(
+        id=1,
+        email="dominique.bernard-lefebvre@ac-aix-marseille.fr",
+        first_name="Marie-Dominique",
+        last_name="Bernard-Lefebvre",
+        activated=True,
+        ballots=tuple(
+            Ballot(f"Commission administrative paritaire n° {n}", n > 5) for n in range(7)
+        ),
+    )
     too_long = []
-    for state in FLOWS:
-        message = render(render_state(state, locale, ctx), CATALOGS, locale)
+    for state, shown_to in ((s, v) for s in FLOWS for v in (None, voter)):
+        ctx = TurnContext(now=now, election=election, labels=CATALOGS.texts, voter=shown_to)
+        if state.flow in ("account", "identity") and shown_to is None:
+            continue  # shown only to a verified voter
+        extra = {"attempts_left": 4}
+        message = render(render_state(state, locale, ctx, extra), CATALOGS, locale)
         if len(message.text) > PHONE_SCREEN:
             too_long.append(f"{state.id}: {len(message.text)} characters")
         assert len(message.buttons) <= 9, state.id

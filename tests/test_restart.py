@@ -46,7 +46,7 @@ async def test_conversation_continues_after_restart(database_url: str) -> None:
         assert history["locale"] == "en"
         assert [m["from"] for m in history["messages"]] == ["bot", "voter", "bot"]
         assert history["messages"][-1]["buttons"] == buttons
-        button = next(b for b in buttons if "action" in b)
+        button = next(b for b in buttons if not b.get("action", "account.").startswith("account."))
         action = button["action"]
         after = await chat.say(button["label"])  # typing a label works on the stored state
         assert after.status == 200

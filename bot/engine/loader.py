@@ -10,7 +10,16 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bot.engine.model import Button, Flows, FlowSpec, Paragraph, State, qualify
+from bot.engine.model import (
+    Button,
+    Condition,
+    Flows,
+    FlowSpec,
+    Paragraph,
+    State,
+    When,
+    qualify,
+)
 
 DEFAULT_FLOWS_DIR = Path(__file__).resolve().parents[2] / "dialogs" / "flows"
 
@@ -133,13 +142,14 @@ def _resolve(spec: FlowSpec) -> dict[str, State]:
         states[state_id] = State(
             id=state_id,
             flow=spec.flow,
-            say=tuple(Paragraph(p.key, _phases(p.when)) for p in s.say),
+            say=tuple(Paragraph(p.key, _when(p.when)) for p in s.say),
             buttons=tuple(
                 Button(
                     label=b.label,
                     action=qualify(spec.flow, b.goto) if b.goto is not None else None,
                     link=b.url,
-                    phases=_phases(b.when),
+                    when=_when(b.when),
+                    handoff=b.handoff,
                 )
                 for b in s.buttons
             ),
@@ -147,13 +157,20 @@ def _resolve(spec: FlowSpec) -> dict[str, State]:
             do=s.do,
             nav=s.nav,
             end=s.end,
+            expect=s.expect,
+            requires=s.requires,
         )
     return states
 
 
-def _phases(condition: object) -> frozenset[str] | None:
-    phases = getattr(condition, "phase", None)
-    return None if phases is None else frozenset(phases)
+def _when(condition: Condition | None) -> When | None:
+    if condition is None:
+        return None
+    return When(
+        phases=None if condition.phase is None else frozenset(condition.phase),
+        verified=condition.verified,
+        account=None if condition.account is None else frozenset(condition.account),
+    )
 
 
 def load_flows(directory: Path = DEFAULT_FLOWS_DIR) -> LoadedFlows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,6 +18,17 @@ LANGUAGE_STATE = "language.choose"
 AGENT_STATE = "agent.start"
 FALLBACK_STATE = "fallback.not_understood"
 FALLBACK_AGAIN_STATE = "fallback.offer_agent"
+SECRET_WARNING_STATE = "guard.warning"
+ASK_EMAIL_STATE = "identity.ask_email"
+CODE_SENT_STATE = "identity.code_sent"
+CODE_WRONG_STATE = "identity.code_wrong"
+CODE_FORMAT_STATE = "identity.code_format"
+CODE_EXPIRED_STATE = "identity.code_expired"
+LOCKED_STATE = "identity.locked"
+RATE_LIMITED_STATE = "identity.rate_limited"
+EMAIL_INVALID_STATE = "identity.email_invalid"
+VERIFIED_STATE = "identity.verified"
+LINK_REQUESTED_STATE = "activation.link_requested"
 REQUIRED_STATES = (
     START_STATE,
     MENU_STATE,
@@ -25,10 +37,29 @@ REQUIRED_STATES = (
     AGENT_STATE,
     FALLBACK_STATE,
     FALLBACK_AGAIN_STATE,
+    SECRET_WARNING_STATE,
+    ASK_EMAIL_STATE,
+    CODE_SENT_STATE,
+    CODE_WRONG_STATE,
+    CODE_FORMAT_STATE,
+    CODE_EXPIRED_STATE,
+    LOCKED_STATE,
+    RATE_LIMITED_STATE,
+    EMAIL_INVALID_STATE,
+    VERIFIED_STATE,
+    LINK_REQUESTED_STATE,
 )
 
-BACKEND_ACTIONS = frozenset({"queue_for_agent"})
+BACKEND_ACTIONS = frozenset({"queue_for_agent", "send_activation_link"})
 """Backend actions a state may run on entry (`do:`); each is an effect the shell carries out."""
+
+HANDOFF_PURPOSES = frozenset({"vote", "reassort", "password"})
+"""Secure steps a button may hand a verified voter off to (`handoff:`)."""
+
+Expect = Literal["email_for_code", "email_for_link", "code"]
+"""What a state waits for: an address to prove, an address for a new link, the code."""
+
+ACCOUNT_STATES = frozenset({"activated", "not_activated"})
 
 MAX_ACTION_BYTES = 64
 
@@ -38,9 +69,17 @@ class _Strict(BaseModel):
 
 
 class Condition(_Strict):
-    """Keeps an item only in the listed phases of the election calendar."""
+    """Keeps an item only in the listed phases, for a verified voter or not, by account state."""
 
-    phase: tuple[str, ...] = Field(min_length=1)
+    phase: tuple[str, ...] | None = Field(default=None, min_length=1)
+    verified: bool | None = None
+    account: tuple[str, ...] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _something(self) -> Condition:
+        if self.phase is None and self.verified is None and self.account is None:
+            raise ValueError("a condition needs 'phase', 'verified' or 'account'")
+        return self
 
 
 class Say(_Strict):
@@ -51,17 +90,18 @@ class Say(_Strict):
 
 
 class ButtonSpec(_Strict):
-    """A button: a step in the dialog (`goto`) or a link (`url`, a named address)."""
+    """A button: a step (`goto`), a link (`url`), or a hand-off to a secure step (`handoff`)."""
 
     label: str = Field(min_length=1)
     goto: str | None = None
     url: str | None = None
+    handoff: str | None = None
     when: Condition | None = Field(default=None, alias="if")
 
     @model_validator(mode="after")
     def _one_target(self) -> ButtonSpec:
-        if (self.goto is None) == (self.url is None):
-            raise ValueError("a button needs exactly one of 'goto' or 'url'")
+        if sum(x is not None for x in (self.goto, self.url, self.handoff)) != 1:
+            raise ValueError("a button needs exactly one of 'goto', 'url' or 'handoff'")
         return self
 
 
@@ -72,6 +112,8 @@ class StateSpec(_Strict):
     buttons: tuple[ButtonSpec, ...] = ()
     intents: tuple[str, ...] = ()
     do: tuple[str, ...] = ()
+    expect: Expect | None = None
+    requires: Literal["verified"] | None = None
     nav: bool = True
     end: bool = False
 
@@ -106,21 +148,39 @@ class FlowSpec(_Strict):
 
 
 @dataclass(frozen=True, slots=True)
+class When:
+    """A resolved condition; None in a field means "any"."""
+
+    phases: frozenset[str] | None = None
+    verified: bool | None = None
+    account: frozenset[str] | None = None
+
+    def holds(self, phase: str, verified: bool, account: str | None) -> bool:
+        """Whether the item shows in this phase, for this voter."""
+        return (
+            (self.phases is None or phase in self.phases)
+            and (self.verified is None or self.verified == verified)
+            and (self.account is None or account in self.account)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Button:
-    """A resolved button: its label key, and its action (a state id) or link name."""
+    """A resolved button: its label key, and its action (a state id), link or hand-off."""
 
     label: str
     action: str | None
     link: str | None
-    phases: frozenset[str] | None
+    when: When | None
+    handoff: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
-    """A resolved paragraph: a message key shown in some phases (None: always)."""
+    """A resolved paragraph: a message key, maybe conditional."""
 
     key: str
-    phases: frozenset[str] | None
+    when: When | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +195,8 @@ class State:
     do: tuple[str, ...]
     nav: bool
     end: bool
+    expect: str | None = None
+    requires: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,28 +5,46 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from datetime import UTC
 
 from bot.engine.model import (
     AGENT_STATE,
+    ASK_EMAIL_STATE,
+    CODE_EXPIRED_STATE,
+    CODE_FORMAT_STATE,
+    CODE_SENT_STATE,
+    CODE_WRONG_STATE,
+    EMAIL_INVALID_STATE,
     FALLBACK_AGAIN_STATE,
     FALLBACK_STATE,
     HELP_STATE,
     LANGUAGE_STATE,
+    LINK_REQUESTED_STATE,
+    LOCKED_STATE,
     MENU_STATE,
+    RATE_LIMITED_STATE,
+    SECRET_WARNING_STATE,
     START_STATE,
+    VERIFIED_STATE,
     Flows,
     State,
 )
+from bot.engine.present import LANGUAGE_ACTION, render_state
 from bot.engine.turn import (
     Click,
+    CodeChecked,
     Command,
     ConversationState,
     Effect,
     Event,
+    IdentityStarted,
     LeaveAgentQueue,
+    LinkRequested,
     QueueForAgent,
     Reply,
     ReplyButton,
+    SecretShared,
+    SendActivationLink,
     Start,
     Text,
     TurnContext,
@@ -35,7 +53,13 @@ from bot.engine.turn import (
     UnknownAction,
 )
 
-LANGUAGE_ACTION = "lang:"
+SECRET_INTENT = "secret_shared"
+RETRY_STATES = frozenset({EMAIL_INVALID_STATE, CODE_FORMAT_STATE})
+"""States that ask again for what was expected: the expectation stays."""
+VERIFY_PATH = frozenset(
+    {ASK_EMAIL_STATE, EMAIL_INVALID_STATE, CODE_SENT_STATE, CODE_WRONG_STATE, CODE_FORMAT_STATE}
+)
+"""States on the way to a proof of address: the state asked for is remembered along it."""
 COMMANDS = {
     "start": START_STATE,
     "menu": MENU_STATE,
@@ -100,23 +124,30 @@ def step(flows: Flows, state: ConversationState, event: Event, ctx: TurnContext)
     if not isinstance(event, Start) and state.flows_version != flows.version_of(state.state):
         notices.append(Reply((Text("session.flow_changed"),)))
         state = replace(state, state=MENU_STATE, flows_version=flows.version_of(MENU_STATE))
+    turn = _Turn(flows, ctx, notices)
 
-    understood: Understood | None = None
     if isinstance(event, Start):
         target = START_STATE
         if event.topic and f"{event.topic}.start" in flows:
             target = f"{event.topic}.start"
-        return _enter(flows, state, target, ctx, notices, understood)
+        return turn.enter(state, target)
     if isinstance(event, Command):
-        return _command(flows, state, event, ctx, notices)
+        return _command(turn, state, event)
     if isinstance(event, Click):
         if not is_known_action(flows, event.action, locales):
             raise UnknownAction(event.action)
         if event.action.startswith(LANGUAGE_ACTION):
-            return _set_locale(
-                flows, state, event.action.removeprefix(LANGUAGE_ACTION), ctx, notices
-            )
-        return _enter(flows, state, event.action, ctx, notices, understood)
+            return _set_locale(turn, state, event.action.removeprefix(LANGUAGE_ACTION))
+        return turn.enter(state, event.action)
+    if isinstance(event, SecretShared):
+        return turn.enter(state, SECRET_WARNING_STATE, Understood(SECRET_INTENT, 1.0))
+    if isinstance(event, IdentityStarted):
+        return turn.enter(state, CODE_SENT_STATE if event.status == "sent" else RATE_LIMITED_STATE)
+    if isinstance(event, LinkRequested):
+        target = LINK_REQUESTED_STATE if event.status == "sent" else RATE_LIMITED_STATE
+        return turn.enter(state, target)
+    if isinstance(event, CodeChecked):
+        return _code_checked(turn, state, event)
 
     if state.status != "bot":
         reply = Reply(
@@ -127,111 +158,108 @@ def step(flows: Flows, state: ConversationState, event: Event, ctx: TurnContext)
     current = flows.states[state.state]
     chosen = _typed_button(current, event.text, state.locale, ctx)
     if chosen is not None:
-        return _enter(flows, state, chosen, ctx, notices, understood)
+        return turn.enter(state, chosen)
     understood = event.understood
     if understood is not None and understood.confidence >= ctx.threshold:
         opened = flows.by_intent.get(understood.intent)
         if opened is not None:
-            return _enter(flows, state, opened, ctx, notices, understood)
+            return turn.enter(state, opened, understood)
+    if state.expecting in ("email_for_code", "email_for_link"):
+        return turn.enter(state, EMAIL_INVALID_STATE, understood)
+    if state.expecting == "code":
+        return turn.enter(state, CODE_FORMAT_STATE, understood)
     misses = state.misses + 1
     fallback = FALLBACK_AGAIN_STATE if misses >= 2 else FALLBACK_STATE
-    result = _enter(flows, state, fallback, ctx, notices, understood)
+    result = turn.enter(state, fallback, understood)
     return replace(result, state=replace(result.state, misses=0 if misses >= 2 else misses))
 
 
-def _command(
-    flows: Flows,
-    state: ConversationState,
-    event: Command,
-    ctx: TurnContext,
-    notices: list[Reply],
-) -> TurnResult:
+def _code_checked(turn: _Turn, state: ConversationState, event: CodeChecked) -> TurnResult:
+    if event.status == "verified" and turn.ctx.voter is not None:
+        until = turn.ctx.now + turn.ctx.binding_ttl
+        state = replace(
+            state,
+            voter_id=turn.ctx.voter.id,
+            verified_until=until.astimezone(UTC).isoformat(),
+            after_verify=None,
+        )
+        return turn.enter(state, state_after_verify(turn.flows, state, event))
+    if event.status == "wrong":
+        return turn.enter(state, CODE_WRONG_STATE, extra={"attempts_left": event.attempts_left})
+    return turn.enter(state, LOCKED_STATE if event.status == "locked" else CODE_EXPIRED_STATE)
+
+
+def state_after_verify(flows: Flows, state: ConversationState, event: CodeChecked) -> str:
+    """Where a voter goes once verified: what they had asked for, or the confirmation."""
+    wanted = state.after_verify
+    return wanted if wanted is not None and wanted in flows else VERIFIED_STATE
+
+
+class _Turn:
+    """Enters states for one turn: sets what the state waits for, its effects and its message."""
+
+    def __init__(self, flows: Flows, ctx: TurnContext, notices: list[Reply]) -> None:
+        self.flows, self.ctx, self.notices = flows, ctx, notices
+
+    def enter(
+        self,
+        state: ConversationState,
+        target: str,
+        understood: Understood | None = None,
+        extra: dict[str, object] | None = None,
+    ) -> TurnResult:
+        """The result of moving `state` to `target` (or to the address prompt if it needs a
+        verified voter and there is none)."""
+        entered = self.flows.states[target]
+        after_verify = state.after_verify
+        if entered.requires == "verified" and self.ctx.voter is None:
+            after_verify = target
+            entered = self.flows.states[ASK_EMAIL_STATE]
+        effects: list[Effect] = []
+        status = state.status
+        if "queue_for_agent" in entered.do:
+            if status == "bot":
+                effects.append(QueueForAgent(reason=state.state))
+                status = "waiting_agent"
+        elif status == "waiting_agent":
+            effects.append(LeaveAgentQueue())
+            status = "bot"
+        if "send_activation_link" in entered.do and self.ctx.voter is not None:
+            effects.append(SendActivationLink(self.ctx.voter.id))
+        expecting = entered.expect
+        if expecting is None and entered.id in RETRY_STATES:
+            expecting = state.expecting
+        new_state = replace(
+            state,
+            state=entered.id,
+            flows_version=self.flows.versions[entered.flow],
+            misses=0,
+            status=status,
+            expecting=expecting,
+            after_verify=after_verify if entered.id in VERIFY_PATH else None,
+        )
+        reply = render_state(entered, new_state.locale, self.ctx, extra)
+        return TurnResult(new_state, (*self.notices, reply), tuple(effects), understood)
+
+
+def _command(turn: _Turn, state: ConversationState, event: Command) -> TurnResult:
     target = COMMANDS.get(event.name)
     if target is None:
-        notices.append(Reply((Text("command.unknown"),)))
-        return _enter(flows, state, MENU_STATE, ctx, notices, None)
+        turn.notices.append(Reply((Text("command.unknown"),)))
+        return turn.enter(state, MENU_STATE)
     if target == LANGUAGE_STATE and event.arg:
         lang = event.arg.split()[0].lower()[:2]
-        if lang in ctx.labels:
-            return _set_locale(flows, state, lang, ctx, notices)
-    if target == START_STATE and event.arg and f"{event.arg}.start" in flows:
+        if lang in turn.ctx.labels:
+            return _set_locale(turn, state, lang)
+    if target == START_STATE and event.arg and f"{event.arg}.start" in turn.flows:
         target = f"{event.arg}.start"
-    return _enter(flows, state, target, ctx, notices, None)
+    return turn.enter(state, target)
 
 
-def _set_locale(
-    flows: Flows,
-    state: ConversationState,
-    locale: str,
-    ctx: TurnContext,
-    notices: list[Reply],
-) -> TurnResult:
+def _set_locale(turn: _Turn, state: ConversationState, locale: str) -> TurnResult:
     state = replace(state, locale=locale, locale_chosen=True)
-    notices.append(Reply((Text("language.changed"),)))
-    return _enter(flows, state, MENU_STATE, ctx, notices, None)
-
-
-def _enter(
-    flows: Flows,
-    state: ConversationState,
-    target: str,
-    ctx: TurnContext,
-    notices: list[Reply],
-    understood: Understood | None,
-) -> TurnResult:
-    entered = flows.states[target]
-    effects: list[Effect] = []
-    status = state.status
-    if "queue_for_agent" in entered.do:
-        if status == "bot":
-            effects.append(QueueForAgent(reason=state.state))
-            status = "waiting_agent"
-    elif status == "waiting_agent":
-        effects.append(LeaveAgentQueue())
-        status = "bot"
-    new_state = replace(
-        state,
-        state=target,
-        flows_version=flows.versions[entered.flow],
-        misses=0,
-        status=status,
-    )
-    reply = render_state(entered, new_state.locale, ctx)
-    return TurnResult(new_state, (*notices, reply), tuple(effects), understood)
-
-
-def render_state(state: State, locale: str, ctx: TurnContext) -> Reply:
-    """The message of a state in the current phase: its paragraphs and next steps."""
-    phase = str(ctx.election.phase(ctx.now))
-    params = ctx.election.params(ctx.now)
-    paragraphs = tuple(
-        Text(p.key, params) for p in state.say if p.phases is None or phase in p.phases
-    )
-    buttons: list[ReplyButton] = []
-    for b in state.buttons:
-        if b.phases is not None and phase not in b.phases:
-            continue
-        if b.action is not None:
-            buttons.append(ReplyButton(Text(b.label), action=b.action))
-            continue
-        url = (
-            b.link
-            if b.link and b.link.startswith("https://")
-            else ctx.election.links.get(b.link or "")
-        )
-        if url:
-            buttons.append(ReplyButton(Text(b.label), url=url))
-    if state.id == LANGUAGE_STATE:
-        buttons += [
-            ReplyButton(Text(f"language.name.{lang}"), action=f"{LANGUAGE_ACTION}{lang}")
-            for lang in ctx.labels
-        ]
-    if state.nav:
-        if state.id not in (MENU_STATE, START_STATE):
-            buttons.append(ReplyButton(Text("nav.menu"), action=MENU_STATE))
-        if state.id != AGENT_STATE:
-            buttons.append(ReplyButton(Text("nav.agent"), action=AGENT_STATE))
-    return Reply(paragraphs, tuple(buttons))
+    turn.notices.append(Reply((Text("language.changed"),)))
+    return turn.enter(state, MENU_STATE)
 
 
 def _typed_button(current: State, text: str, locale: str, ctx: TurnContext) -> str | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
     from bot.election import Election
@@ -23,6 +23,45 @@ class ConversationState:
     flows_version: str | None = None
     misses: int = 0
     status: Status = "bot"
+    expecting: str | None = None
+    """What the conversation waits for: `email_for_code`, `email_for_link` or `code`."""
+    voter_id: int | None = None
+    """The voter who proved their address in this conversation."""
+    verified_until: str | None = None
+    """Until when that proof holds (ISO 8601, UTC)."""
+    after_verify: str | None = None
+    """The state the voter asked for before being asked to prove their address."""
+
+
+class BallotView(Protocol):
+    """A ballot as the engine shows it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def elsewhere(self) -> bool: ...
+
+
+class VoterView(Protocol):
+    """What the engine may show a voter who proved their address."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def activated(self) -> bool: ...
+    @property
+    def ballots(self) -> Sequence[BallotView]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BallotList:
+    """A voter's ballots, as a placeholder's value: (name, voted elsewhere) pairs."""
+
+    items: tuple[tuple[str, bool], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +106,42 @@ class Typed:
     client_locale: str | None = None
 
 
-Event = Start | Command | Click | Typed
+@dataclass(frozen=True, slots=True)
+class SecretShared:
+    """The guard found a secret in the voter's message (masked before anything else saw it)."""
+
+    kinds: tuple[str, ...]
+    client_locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityStarted:
+    """The backend's answer to an address typed at the prompt (same for any address)."""
+
+    status: Literal["sent", "rate_limited"]
+    client_locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeChecked:
+    """The backend's verdict on a typed one-time code."""
+
+    status: Literal["verified", "wrong", "locked", "expired"]
+    attempts_left: int = 0
+    client_locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRequested:
+    """The backend's answer to a request for a new activation link (same for any address)."""
+
+    status: Literal["sent", "rate_limited"]
+    client_locale: str | None = None
+
+
+Event = (
+    Start | Command | Click | Typed | SecretShared | IdentityStarted | CodeChecked | LinkRequested
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +153,9 @@ class TurnContext:
     labels: Mapping[str, Mapping[str, object]]
     """Per locale, message key to text: to recognise a typed button label."""
     threshold: float = 0.5
+    voter: VoterView | None = None
+    """The voter whose proof holds now, loaded by the shell; None if none."""
+    binding_ttl: timedelta = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +173,8 @@ class ReplyButton:
     label: Text
     action: str | None = None
     url: str | None = None
+    handoff: str | None = None
+    """A secure step's purpose: the shell puts a fresh single-use link in `url`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +197,14 @@ class LeaveAgentQueue:
     """The voter went back to the assistant before an agent took the conversation."""
 
 
-Effect = QueueForAgent | LeaveAgentQueue
+@dataclass(frozen=True, slots=True)
+class SendActivationLink:
+    """Mail a new activation link to the verified voter's professional address."""
+
+    voter_id: int
+
+
+Effect = QueueForAgent | LeaveAgentQueue | SendActivationLink
 
 
 @dataclass(frozen=True, slots=True)

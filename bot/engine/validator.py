@@ -8,16 +8,30 @@ from collections.abc import Collection, Mapping
 
 from bot.engine.loader import LoadedFlows, Problem, SourceMap
 from bot.engine.model import (
+    ACCOUNT_STATES,
     AGENT_STATE,
     BACKEND_ACTIONS,
+    HANDOFF_PURPOSES,
     MAX_ACTION_BYTES,
     MENU_STATE,
     REQUIRED_STATES,
     START_STATE,
+    Condition,
 )
 
 PLACEHOLDERS = frozenset(
-    {"election", "portal_url", "activation_opens", "vote_opens", "vote_closes", "countdown"}
+    {
+        "election",
+        "portal_url",
+        "activation_opens",
+        "vote_opens",
+        "vote_closes",
+        "countdown",
+        "first_name",
+        "email",
+        "ballots",
+        "attempts_left",
+    }
 )
 """The names a flow's text may use in braces; the engine fills them from the calendar."""
 
@@ -40,12 +54,16 @@ def check_flows(
             for i, p in enumerate(s.say):
                 problems += _check_key(texts, p.key, src, (*at, "say", i))
                 if p.when is not None:
-                    problems += _check_phases(p.when.phase, phases, src, (*at, "say", i, "if"))
+                    problems += _check_condition(p.when, phases, src, (*at, "say", i, "if"))
             for i, b in enumerate(s.buttons):
                 where = (*at, "buttons", i)
                 problems += _check_key(texts, b.label, src, (*where, "label"))
                 if b.when is not None:
-                    problems += _check_phases(b.when.phase, phases, src, (*where, "if"))
+                    problems += _check_condition(b.when, phases, src, (*where, "if"))
+                if b.handoff is not None and b.handoff not in HANDOFF_PURPOSES:
+                    known = ", ".join(sorted(HANDOFF_PURPOSES))
+                    message = f"unknown hand-off purpose {b.handoff!r} (known: {known})"
+                    problems.append(src.problem(message, *where, "handoff"))
                 if b.goto is not None:
                     target = b.goto if "." in b.goto else f"{flow}.{b.goto}"
                     if target not in states:
@@ -77,8 +95,7 @@ def check_flows(
             if not s.end:
                 for phase in sorted(phases):
                     if not s.nav and not any(
-                        b.goto is not None and (b.when is None or phase in b.when.phase)
-                        for b in s.buttons
+                        b.goto is not None and _always_in(b.when, phase) for b in s.buttons
                     ):
                         problems.append(
                             src.problem(
@@ -156,14 +173,33 @@ def _bad_placeholders(text: str) -> str | None:
     return None
 
 
-def _check_phases(
-    listed: tuple[str, ...],
+def _check_condition(
+    condition: Condition,
     phases: Collection[str],
     src: SourceMap,
     at: tuple[str | int, ...],
 ) -> list[Problem]:
-    return [
-        src.problem(f"condition on unknown phase {p!r} (known: {', '.join(sorted(phases))})", *at)
-        for p in listed
+    known = ", ".join(sorted(phases))
+    found = [
+        src.problem(f"condition on unknown phase {p!r} (known: {known})", *at, "phase")
+        for p in condition.phase or ()
         if p not in phases
     ]
+    accounts = ", ".join(sorted(ACCOUNT_STATES))
+    found += [
+        src.problem(f"condition on unknown account state {a!r} (known: {accounts})", *at, "account")
+        for a in condition.account or ()
+        if a not in ACCOUNT_STATES
+    ]
+    return found
+
+
+def _always_in(condition: Condition | None, phase: str) -> bool:
+    """Whether a button shows for every voter in `phase` (voter conditions may hide it)."""
+    if condition is None:
+        return True
+    return (
+        condition.verified is None
+        and condition.account is None
+        and (condition.phase is None or phase in condition.phase)
+    )

@@ -11,6 +11,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from bot.election import PARIS, Countdown, LocalizedText, Tentative, UnknownAddress
+from bot.engine.turn import BallotList
 
 KEYS = frozenset(
     {
@@ -22,6 +23,7 @@ KEYS = frozenset(
         "format.datetime",
         "calendar.to_confirm",
         "calendar.portal_unknown",
+        "account.ballot_elsewhere",
     }
 )
 """The message keys this module reads from the catalogues."""
@@ -80,6 +82,14 @@ def format_countdown(value: Countdown, t: Translator, locale: str) -> str:
     return str(format_list(parts, locale=_babel_locale(locale)))
 
 
+def format_ballots(value: BallotList, t: Translator) -> str:
+    """One ballot a line; those voted at the ballot box or elsewhere marked so."""
+    elsewhere = t.gettext("account.ballot_elsewhere")
+    return "\n".join(
+        f"• {name} ({elsewhere})" if away else f"• {name}" for name, away in value.items
+    )
+
+
 def format_param(value: object, t: Translator, locale: str) -> str:
     """One message parameter (as `Election.params` gives them) as text in `locale`."""
     if isinstance(value, Tentative):
@@ -90,6 +100,8 @@ def format_param(value: object, t: Translator, locale: str) -> str:
         return value.in_locale(locale)
     if isinstance(value, Countdown):
         return format_countdown(value, t, locale)
+    if isinstance(value, BallotList):
+        return format_ballots(value, t)
     if isinstance(value, datetime):
         return format_datetime(value, t, locale)
     if isinstance(value, date):
