@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import html
 import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -361,37 +363,63 @@ def _loggable(exc: Exception, mail: Mail) -> str:
 
 
 class BackgroundMailer:
-    """Sends through another mailer in background tasks, so that no request waits for SMTP."""
+    """Sends through another mailer from a thread with its own event loop: no request waits for
+    SMTP, and delivery never competes with requests on the server's loop (so that the answer to
+    "send me a code" takes the same time whether a mail goes out or not)."""
 
-    def __init__(self, inner: Mailer, attempts: int = 3, backoff: float = 1.0) -> None:
-        """`attempts` tries per mail; waits `backoff` seconds, then doubles it, between them."""
+    def __init__(
+        self, inner: Mailer, attempts: int = 3, backoff: float = 1.0, delay: float = 0.05
+    ) -> None:
+        """`attempts` tries per mail; waits `backoff` seconds, then doubles it, between them.
+        Delivery starts `delay` seconds after `send`, once the answer to the voter has gone."""
         if attempts < 1:
             raise ValueError("a mail needs at least one attempt")
-        if backoff < 0:
-            raise ValueError("the backoff cannot be negative")
+        if backoff < 0 or delay < 0:
+            raise ValueError("the backoff and the delay cannot be negative")
         self.inner = inner
         self.attempts = attempts
         self.backoff = backoff
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.delay = delay
+        self._futures: set[concurrent.futures.Future[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
 
     @property
     def pending(self) -> int:
         """How many mails are still being sent or retried."""
-        return len(self._tasks)
+        return len(self._futures)
+
+    def _worker_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="mailer", daemon=True).start()
+                self._loop = loop
+            return self._loop
 
     async def send(self, mail: Mail) -> None:
-        """Queues the mail and returns at once."""
-        task = asyncio.create_task(self._deliver(mail), name=f"mail:{recipient_domain(mail.to)}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        """Hands the mail to the delivery thread and returns at once."""
+        future = asyncio.run_coroutine_threadsafe(self._deliver(mail), self._worker_loop())
+        self._futures.add(future)
+        future.add_done_callback(self._futures.discard)
 
     async def drain(self) -> None:
         """Waits until every pending mail is sent or given up."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        while self._futures:
+            waiting = [asyncio.wrap_future(f) for f in list(self._futures)]
+            await asyncio.gather(*waiting, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Drains, then stops the delivery thread."""
+        await self.drain()
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
 
     async def _deliver(self, mail: Mail) -> None:
         domain = recipient_domain(mail.to)
+        await asyncio.sleep(self.delay)
         for attempt in range(1, self.attempts + 1):
             try:
                 await self.inner.send(mail)

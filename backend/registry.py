@@ -46,11 +46,14 @@ BATCH_SIZE = 20_000
 """Rows written per transaction."""
 
 MAX_EMAIL = 320
+"""The longest address accepted (RFC 5321's path limit, as the column allows)."""
+
 MAX_NAME = 200
+"""The longest last or first name accepted (the columns' size)."""
+
 _LOOKUP_CHUNK = 10_000
 _YIELD_EVERY = 500
 _BALLOT_CACHE_SIZE = 10_000
-_SQLITE_CACHE_KIB = -262_144
 _BALLOTS: TypeEngine[Any] = Voter.__table__.c.ballots.type
 _UPDATED_AT: TypeEngine[Any] = Voter.__table__.c.updated_at.type
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -342,33 +345,30 @@ async def import_voters(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Imports an electoral list: inserts new voters, updates changed ones, reports bad rows."""
+    """Imports an electoral list: inserts new voters, updates changed ones, reports bad rows.
+
+    Batches of `batch_size` rows are committed one by one (an interrupted import can simply be
+    run again). Parsing is CPU-bound and holds the event loop: run it in a loop of its own, as
+    the command does. `progress` receives the bytes read since its previous call.
+    """
     check_utf8(path)
     moment = utc(now or datetime.now(UTC))
     async with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
         async with connection.begin():
-            if sqlite:
-                await connection.exec_driver_sql(f"PRAGMA cache_size={_SQLITE_CACHE_KIB}")
             empty = (await connection.execute(select(Voter.id).limit(1))).first() is None
-        try:
-            store = _BatchStore(connection, moment, lookup=not empty)
-            read, bad = await _pump(store, path, columns, delimiter, batch_size, progress)
-            report = ImportReport(read, store.inserted, store.updated, store.unchanged, bad)
-            async with connection.begin():
-                await audit.record(
-                    connection,
-                    "registry.import",
-                    actor=actor[:64],
-                    at=moment,
-                    channel=channel,
-                    subject=path.name[:128],
-                    detail=report.counts(),
-                )
-        finally:
-            if sqlite:
-                await connection.exec_driver_sql("PRAGMA cache_size=-2000")
-                await connection.commit()
+        store = _BatchStore(connection, moment, lookup=not empty)
+        read, bad = await _pump(store, path, columns, delimiter, batch_size, progress)
+        report = ImportReport(read, store.inserted, store.updated, store.unchanged, bad)
+        async with connection.begin():
+            await audit.record(
+                connection,
+                "registry.import",
+                actor=actor[:64],
+                at=moment,
+                channel=channel,
+                subject=path.name[:128],
+                detail=report.counts(),
+            )
     return report
 
 
@@ -550,72 +550,54 @@ class DemoVoter:
     activated: bool = False
 
 
-_MIN = "CSA ministériel"
-_ACA = "CSA académique"
-_ETAB = "CSA d'établissement"
+def _pair(corps: str, local: str = "CAPA") -> str:
+    """The national and the local joint committee of a corps: `CAPN des …;CAPA des …`."""
+    return f"CAPN des {corps};{local} des {corps}"
 
 
 def demo_voters() -> list[DemoVoter]:
     """A dozen realistic voters of the Education ministry, for the demo and the tests."""
-    certified = f"{_MIN};{_ACA};CAPN des professeurs certifiés;CAPA des professeurs certifiés"
+    csa = "CSA ministériel;CSA académique"
+    certified = f"{csa};{_pair('professeurs certifiés')}"
+    aggregated = f"{csa};{_pair('professeurs agrégés')}"
+    schools = f"{csa};CSA spécial départemental;{_pair('professeurs des écoles', 'CAPD')}"
+    vocational = f"{csa};{_pair('professeurs de lycée professionnel')}"
+    education = f"{csa};" + _pair("conseillers principaux d'éducation")
+    school = "CSA d'établissement"
     return [
-        DemoVoter("camille.martin@ac-versailles.fr", "Martin", "Camille", certified, _ETAB, True),
-        DemoVoter(
-            "lucas.bernard@ac-lyon.fr",
-            "Bernard",
-            "Lucas",
-            f"{_MIN};{_ACA};CSA spécial départemental;"
-            "CAPN des professeurs des écoles;CAPD des professeurs des écoles",
-        ),
-        DemoVoter("ines.dubois@ac-lille.fr", "Dubois", "Inès", f"{_MIN};{_ACA};CCP des AESH"),
-        DemoVoter(
-            "hugo.moreau@ac-toulouse.fr",
-            "Moreau",
-            "Hugo",
-            f"{_MIN};{_ACA};CAPN des professeurs agrégés;CAPA des professeurs agrégés",
-            _ETAB,
-            True,
-        ),
+        DemoVoter("camille.martin@ac-versailles.fr", "Martin", "Camille", certified, school, True),
+        DemoVoter("lucas.bernard@ac-lyon.fr", "Bernard", "Lucas", schools),
+        DemoVoter("ines.dubois@ac-lille.fr", "Dubois", "Inès", f"{csa};CCP des AESH"),
+        DemoVoter("hugo.moreau@ac-toulouse.fr", "Moreau", "Hugo", aggregated, school, True),
         DemoVoter(
             "chloe.laurent@ac-bordeaux.fr",
             "Laurent",
             "Chloé",
-            f"{_MIN};{_ACA};CCP des contractuels enseignants",
+            f"{csa};CCP des contractuels enseignants",
         ),
         DemoVoter(
             "anne-sophie.lefevre-durand@ac-normandie.fr",
             "Lefèvre-Durand",
             "Anne-Sophie",
-            f"{_MIN};{_ACA};CAPN des personnels de direction",
+            f"{csa};CAPN des personnels de direction",
             activated=True,
         ),
+        DemoVoter("karim.haddad@ac-aix-marseille.fr", "Haddad", "Karim", vocational),
         DemoVoter(
-            "karim.haddad@ac-aix-marseille.fr",
-            "Haddad",
-            "Karim",
-            f"{_MIN};{_ACA};CAPN des professeurs de lycée professionnel;"
-            "CAPA des professeurs de lycée professionnel",
-        ),
-        DemoVoter(
-            "sophie.garnier@ac-nantes.fr", "Garnier", "Sophie", certified, f"{_ETAB};CPE", True
+            "sophie.garnier@ac-nantes.fr", "Garnier", "Sophie", certified, f"{school};CPE", True
         ),
         DemoVoter(
             "julien.roux@ac-grenoble.fr",
             "Roux",
             "Julien",
             f"{certified};CSA spécial départemental",
-            f"{_ETAB};CPE",
+            f"{school};CPE",
         ),
-        DemoVoter("manon.petit@ac-rennes.fr", "Petit", "Manon", _MIN),
+        DemoVoter("manon.petit@ac-rennes.fr", "Petit", "Manon", "CSA ministériel"),
+        DemoVoter("thomas.fournier@ac-paris.fr", "Fournier", "Thomas", education, activated=True),
         DemoVoter(
-            "thomas.fournier@ac-paris.fr",
-            "Fournier",
-            "Thomas",
-            f"{_MIN};{_ACA};CAPN des conseillers principaux d'éducation;"
-            "CAPA des conseillers principaux d'éducation",
-            activated=True,
+            "lea.girard@ac-montpellier.fr", "Girard", "Léa", "CSA ministériel", f"{school};CCP ANT"
         ),
-        DemoVoter("lea.girard@ac-montpellier.fr", "Girard", "Léa", _MIN, f"{_ETAB};CCP ANT"),
     ]
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from backend.db.engine import create_engine
 from backend.db.migrate import upgrade
@@ -21,6 +22,7 @@ from backend.registry import (
     create_demo_voters,
     demo_voters,
     import_voters,
+    normalise_ballots,
 )
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/assesseur.db"
@@ -107,7 +109,11 @@ def _echo_report(report: ImportReport) -> None:
     help="Field separator (default: detected from the header line).",
 )
 def import_command(file: Path, column_pairs: tuple[str, ...], delimiter: str | None) -> None:
-    """Import an electoral list (CSV, UTF-8): add new voters, update changed ones."""
+    """Import an electoral list (CSV, UTF-8): add new voters, update changed ones.
+
+    Voters absent from the file are left in place: the import never deletes. Bad rows are
+    listed with their line and skipped; running the same file again changes nothing.
+    """
     columns = _columns(column_pairs)
     url = _database_url()
 
@@ -130,6 +136,11 @@ def import_command(file: Path, column_pairs: tuple[str, ...], delimiter: str | N
             report = asyncio.run(run(progress))
     except RegistryError as exc:
         raise click.ClickException(f"{file.name}: {exc}") from None
+    except DBAPIError as exc:  # the driver's words only: SQLAlchemy's would list the rows
+        raise click.ClickException(
+            f"database error: {exc.orig} (the batches written before it stay; "
+            "the import can be run again)"
+        ) from None
     _echo_report(report)
 
 
@@ -152,7 +163,7 @@ def demo_command() -> None:
     )
     for voter in demo_voters():
         state = "activated" if voter.activated else "not activated"
-        count = len([b for b in f"{voter.ballots};{voter.elsewhere}".split(";") if b])
+        count = len(normalise_ballots(voter.ballots, voter.elsewhere))
         click.echo(f"  {voter.email:<44} {state:<14} {count} ballot(s)")
 
 

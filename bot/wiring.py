@@ -105,7 +105,7 @@ async def close(services: Services) -> None:
     """Waits for mails in flight, then closes the database."""
     await services.conversations.drain()
     if isinstance(services.mailer, BackgroundMailer):
-        await services.mailer.drain()
+        await services.mailer.aclose()
     await services.engine.dispose()
 
 

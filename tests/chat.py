@@ -11,8 +11,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.webchat.api import CONVERSATIONS
 from bot.clock import FrozenClock, parse_instant
-from bot.server import create_app
+from bot.server import SERVICES, create_app
 from bot.settings import Settings
+from bot.wiring import Services
 
 
 @dataclass
@@ -112,6 +113,11 @@ class ChatServers:
         self.directory = directory
         self.database_url = database_url
         self._clients: dict[str, tuple[TestClient[Any, Any], FrozenClock]] = {}
+
+    async def services(self, election: str = "2022") -> Services:
+        """The services behind the server of `election` (its database, its backend)."""
+        await self.driver(election)
+        return self._clients[election][0].app[SERVICES]
 
     async def driver(self, election: str = "2022", at: str | None = None) -> ChatDriver:
         """A new conversation's driver on the server of `election`."""

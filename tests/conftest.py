@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from tests.chat import ChatServers
+from tests.smtp_server import Recorder, SmtpServer, run_server
 
 POSTGRES = os.environ.get(
     "ASSESSEUR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -54,3 +55,9 @@ async def chat_servers(
     servers = ChatServers(Path(tmp_path_factory.mktemp("chat")), url)
     yield servers
     await servers.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback that keeps the envelopes it receives."""
+    yield from run_server(Recorder())

@@ -177,19 +177,19 @@ def step(flows: Flows, state: ConversationState, event: Event, ctx: TurnContext)
 def _code_checked(turn: _Turn, state: ConversationState, event: CodeChecked) -> TurnResult:
     if event.status == "verified" and turn.ctx.voter is not None:
         until = turn.ctx.now + turn.ctx.binding_ttl
+        target = state_after_verify(turn.flows, state)
         state = replace(
             state,
             voter_id=turn.ctx.voter.id,
             verified_until=until.astimezone(UTC).isoformat(),
-            after_verify=None,
         )
-        return turn.enter(state, state_after_verify(turn.flows, state, event))
+        return turn.enter(state, target)
     if event.status == "wrong":
         return turn.enter(state, CODE_WRONG_STATE, extra={"attempts_left": event.attempts_left})
     return turn.enter(state, LOCKED_STATE if event.status == "locked" else CODE_EXPIRED_STATE)
 
 
-def state_after_verify(flows: Flows, state: ConversationState, event: CodeChecked) -> str:
+def state_after_verify(flows: Flows, state: ConversationState) -> str:
     """Where a voter goes once verified: what they had asked for, or the confirmation."""
     wanted = state.after_verify
     return wanted if wanted is not None and wanted in flows else VERIFIED_STATE

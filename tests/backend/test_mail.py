@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import logging
-import socket
+import threading
 import traceback
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -14,12 +14,9 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.engine import create_engine
@@ -35,6 +32,7 @@ from backend.mail import (
     outbox_mail,
     parse_smtp_url,
 )
+from tests.smtp_server import Recorder, SmtpServer, free_port, run_server
 
 PARIS = ZoneInfo("Europe/Paris")
 CODE = "482913"
@@ -51,75 +49,6 @@ FOOTER = "Assesseur, l'assistant des électeurs. Ce courriel est envoyé automat
 
 def french_mail(to: str = ADDRESS) -> Mail:
     return build_mail(to, SUBJECT, PARAGRAPHS, "fr", link=LINK, footer=FOOTER)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@dataclass
-class Recorder:
-    """An aiosmtpd handler that keeps what it receives, or refuses every recipient."""
-
-    refuse: bool = False
-    envelopes: list[Envelope] = field(default_factory=list)
-    logins: list[tuple[bytes, bytes]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if self.refuse:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def authenticate(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
-    ) -> AuthResult:
-        assert isinstance(auth_data, LoginPassword)
-        self.logins.append((auth_data.login, auth_data.password))
-        return AuthResult(success=auth_data.password == "p:ss wörd".encode())
-
-    def received(self) -> EmailMessage:
-        assert len(self.envelopes) == 1
-        content = self.envelopes[0].content
-        assert isinstance(content, bytes)
-        message = email.message_from_bytes(content, policy=default_policy)
-        assert isinstance(message, EmailMessage)
-        return message
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    recorder: Recorder
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-
-def run_server(recorder: Recorder, **options: Any) -> Iterator[SmtpServer]:
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
-    controller.start()
-    try:
-        yield SmtpServer(port, recorder)
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    """A real SMTP server on loopback that keeps the envelopes it receives."""
-    yield from run_server(Recorder())
 
 
 @pytest.fixture
@@ -352,12 +281,13 @@ class FlakyMailer:
     error: type[Exception] = MailError
     calls: int = 0
     sent: list[Mail] = field(default_factory=list)
-    gate: asyncio.Event | None = None
+    gate: threading.Event | None = None
+    """Holds deliveries until set (from the test's thread: the mailer runs in its own)."""
 
     async def send(self, mail: Mail) -> None:
         self.calls += 1
         if self.gate is not None:
-            await self.gate.wait()
+            await asyncio.to_thread(self.gate.wait, 5)
         if self.calls <= self.failures:
             # A careless inner mailer might quote the mail: the log must not repeat it.
             raise self.error(f"refused {mail.to}: {mail.subject} {mail.text}")
@@ -375,10 +305,13 @@ async def test_background_send_returns_before_delivery_and_drain_waits(smtp: Smt
 
 
 async def test_background_send_does_not_wait_for_a_slow_server() -> None:
-    inner = FlakyMailer(gate=asyncio.Event())
+    inner = FlakyMailer(gate=threading.Event())
     mailer = BackgroundMailer(inner)
     await asyncio.wait_for(mailer.send(french_mail()), timeout=0.5)
-    await asyncio.sleep(0)
+    for _ in range(200):  # delivery runs in the mailer's thread, after its short delay
+        if inner.calls:
+            break
+        await asyncio.sleep(0.01)
     assert inner.calls == 1 and inner.sent == []
     inner.gate.set()  # type: ignore[union-attr]
     await mailer.drain()

@@ -7,10 +7,11 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.engine import create_engine
@@ -20,6 +21,7 @@ from backend.registry import (
     BadRow,
     ImportReport,
     RegistryError,
+    VoterRow,
     create_demo_voters,
     demo_voters,
     email_problem,
@@ -48,16 +50,18 @@ def write(folder: Path, text: str, name: str = "liste.csv", *, bom: bool = False
     return path
 
 
-def rows(text: str, **options: object) -> list[object]:
+def rows(
+    text: str, columns: dict[str, str] | None = None, delimiter: str | None = None
+) -> list[VoterRow | BadRow]:
     """What `read_rows` makes of a CSV text."""
-    return list(read_rows(io.StringIO(text), **options))  # type: ignore[arg-type]
+    return list(read_rows(io.StringIO(text), columns, delimiter))
 
 
-async def voters_of(engine: AsyncEngine, domain: str) -> dict[str, Voter]:
+async def voters_of(engine: AsyncEngine, domain: str) -> dict[str, Row[Any]]:
     """The stored voters of a domain, by address."""
     async with engine.connect() as connection:
         result = await connection.execute(select(Voter).where(Voter.email.like(f"%@{domain}")))
-        return {row.email: row for row in result}  # type: ignore[misc]
+        return {row.email: row for row in result}
 
 
 async def audit_count(engine: AsyncEngine) -> int:
@@ -294,7 +298,7 @@ async def test_a_changed_row_is_updated_and_keeps_its_activation(
     assert (report.inserted, report.updated, report.unchanged) == (0, 1, 2)
     stored = await voters_of(engine, domain)
     assert stored[lucas].last_name == "Bernard-Roux"
-    assert aware(stored[lucas].activated_at) == FIRST  # type: ignore[arg-type]
+    assert aware(stored[lucas].activated_at) == FIRST
     assert aware(stored[lucas].created_at) == FIRST
     assert aware(stored[lucas].updated_at) == LATER
     assert aware(stored[f"ines.dubois@{domain}"].updated_at) == FIRST
