@@ -32,13 +32,17 @@ async def test_verified_voter_sees_ballots_and_uses_a_handoff_once(
     assert email in verified.text
     assert "activé" in verified.text
     links = {b["label"]: b["url"] for b in verified.buttons if "url" in b}
-    assert set(links) >= {"Aller voter", "Nouveau code de vote", "Mot de passe oublié"}
+    assert set(links) >= {
+        "Aller voter (lien personnel)",
+        "Nouveau code de vote",
+        "Mot de passe oublié",
+    }
 
     ballots = await chat.click("Mes scrutins")
     assert "• CSA ministériel" in ballots.text
     assert "• CSA d'établissement (à l'urne ou ailleurs)" in ballots.text
 
-    vote_url = links["Aller voter"]
+    vote_url = links["Aller voter (lien personnel)"]
     parts = urlsplit(vote_url)
     assert parts.path == "/portal/handoff"
     token = parse_qs(parts.query)["token"][0]
@@ -72,7 +76,7 @@ async def test_handoff_links_are_offered_only_while_the_vote_is_open(
     verified = await chat.say(await code_mailed_to(services.engine, email))
     assert verified.state == "account.start"
     labels = [b["label"] for b in verified.buttons if "url" in b]
-    assert "Aller voter" not in labels
+    assert "Aller voter (lien personnel)" not in labels
     assert "Nouveau code de vote" not in labels
     assert "Mot de passe oublié" in labels
     assert "Le vote ouvrira le jeudi 1 décembre 2022 à 08h00" in verified.text
