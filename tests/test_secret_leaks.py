@@ -3,6 +3,7 @@ database file nor the log output holds one of them."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,11 @@ from tests.secret_samples import samples
 
 PER_KIND = 200
 PER_CONVERSATION = 25
+
+
+def database_bytes(folder: Path) -> bytes:
+    """The database file and its journal, as bytes."""
+    return b"".join(p.read_bytes() for p in folder.glob("leaks.db*"))
 
 
 @pytest.fixture
@@ -53,7 +59,7 @@ async def test_no_secret_reaches_the_database_or_the_logs(
     await client.app[SERVICES].conversations.drain()
     await client.app[SERVICES].engine.dispose()  # everything written and checkpointed
 
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("leaks.db*"))
+    stored = await asyncio.to_thread(database_bytes, tmp_path)
     logs = caplog.text
     leaked = []
     for kind, message, secret in sent:
