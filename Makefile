@@ -40,6 +40,8 @@ test: locales flows-check lint
 
 bench: locales
 	$(BIN)/python bench/engine_turn.py
+	$(BIN)/python bench/guard_rates.py
+	$(BIN)/python bench/registry_import.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache locales/*/LC_MESSAGES/*.mo
