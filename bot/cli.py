@@ -137,6 +137,42 @@ def flows_check(directory: Path | None) -> None:
     click.echo(f"flows OK: {len(flows.versions)} flows, {len(flows.states)} states")
 
 
+@main.group()
+def handoff() -> None:
+    """Hand-off links to the secure steps."""
+
+
+@handoff.command("revoke")
+@click.option("--voter", "address", help="Revoke every live link of this professional address.")
+@click.option("--token", "token_id", help="Revoke one link by its id (the token's jti).")
+def handoff_revoke(address: str | None, token_id: str | None) -> None:
+    """Revoke hand-off links before they are used (a lost phone, a wrong voter...)."""
+    if (address is None) == (token_id is None):
+        raise click.UsageError("give either --voter or --token")
+    settings = _settings()
+    if not settings.secret_key:
+        raise click.ClickException("ASSESSEUR_SECRET_KEY is not set")
+    count = asyncio.run(_revoke(settings, address, token_id))
+    click.echo(f"{count} link(s) revoked")
+
+
+async def _revoke(settings: Settings, address: str | None, token_id: str | None) -> int:
+    from backend.registry import normalise_email
+    from bot.wiring import open_services
+
+    async with open_services(settings) as services:
+        voter_id = None
+        if address is not None:
+            voter = await services.backend.platform.find_voter(normalise_email(address))
+            if voter is None:
+                return 0
+            voter_id = voter.id
+        async with services.engine.begin() as connection:
+            return await services.backend.handoff.revoke(
+                connection, token_id=token_id, voter_id=voter_id, now=services.clock.now()
+            )
+
+
 @main.command()
 @click.option("--locale", default=None, help="fr or en (default: fr)")
 def chat(locale: str | None) -> None:

@@ -7,6 +7,8 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Literal, Protocol
 
+from bot.engine.turn import VoterView
+
 Snapshot = Mapping[str, object]
 """A conversation's state as plain JSON-able data."""
 
@@ -14,28 +16,8 @@ Entry = Mapping[str, object]
 """A transcript line: `sender` ("voter", "bot"), `text`, `buttons`, `action`, `intent`..."""
 
 
-class BallotInfo(Protocol):
-    """A ballot as the backend gives it."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def elsewhere(self) -> bool: ...
-
-
-class VoterInfo(Protocol):
-    """A registered voter as the backend gives it (shown only to its verified owner)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def email(self) -> str: ...
-    @property
-    def first_name(self) -> str: ...
-    @property
-    def activated(self) -> bool: ...
-    @property
-    def ballots(self) -> Sequence[BallotInfo]: ...
+VoterInfo = VoterView
+"""A registered voter as the backend gives it (shown only to its verified owner)."""
 
 
 class StartedInfo(Protocol):

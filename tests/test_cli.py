@@ -59,3 +59,38 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path, monkeypatch: pytest.Monke
         )
     }
     assert {"conversations", "transcript_lines", "alembic_version"} <= tables
+
+
+async def test_revoke_a_voters_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from bot.wiring import open_services
+    from tests.identity_helpers import register
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/revoke.db"
+    settings = Settings(database_url=url, secret_key="revoke-test", election="2022")
+    async with open_services(settings) as services:
+        email = await register(services.engine)
+        voter = await services.backend.platform.find_voter(email)
+        assert voter is not None
+        async with services.engine.begin() as connection:
+            token = await services.backend.handoff.issue(
+                connection,
+                voter_id=voter.id,
+                purpose="vote",
+                conversation_id=None,
+                channel=None,
+                now=services.clock.now(),
+            )
+    monkeypatch.setenv("ASSESSEUR_DATABASE_URL", url)
+    monkeypatch.setenv("ASSESSEUR_SECRET_KEY", "revoke-test")
+    result = await asyncio.to_thread(
+        CliRunner().invoke, main, ["handoff", "revoke", "--voter", email.upper()]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 link(s) revoked" in result.output
+    async with open_services(settings) as services, services.engine.begin() as connection:
+        found = await services.backend.handoff.introspect(
+            connection, token, now=services.clock.now()
+        )
+    assert found.reason == "revoked"
