@@ -159,6 +159,7 @@ def _resolve(spec: FlowSpec) -> dict[str, State]:
             end=s.end,
             expect=s.expect,
             requires=s.requires,
+            topic=s.topic,
         )
     return states
 

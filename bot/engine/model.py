@@ -18,6 +18,7 @@ LANGUAGE_STATE = "language.choose"
 AGENT_STATE = "agent.start"
 FALLBACK_STATE = "fallback.not_understood"
 FALLBACK_AGAIN_STATE = "fallback.offer_agent"
+CLARIFY_STATE = "fallback.clarify"
 SECRET_WARNING_STATE = "guard.warning"
 ASK_EMAIL_STATE = "identity.ask_email"
 CODE_SENT_STATE = "identity.code_sent"
@@ -37,6 +38,7 @@ REQUIRED_STATES = (
     AGENT_STATE,
     FALLBACK_STATE,
     FALLBACK_AGAIN_STATE,
+    CLARIFY_STATE,
     SECRET_WARNING_STATE,
     ASK_EMAIL_STATE,
     CODE_SENT_STATE,
@@ -111,6 +113,9 @@ class StateSpec(_Strict):
     say: tuple[Say, ...] = ()
     buttons: tuple[ButtonSpec, ...] = ()
     intents: tuple[str, ...] = ()
+    topic: str | None = None
+    """The message key of a short label naming this state as a topic ("Mail d'activation non
+    reçu"), for the buttons of "Voulez-vous dire… ?"; required on a state that has intents."""
     do: tuple[str, ...] = ()
     expect: Expect | None = None
     requires: Literal["verified"] | None = None
@@ -197,6 +202,7 @@ class State:
     end: bool
     expect: str | None = None
     requires: str | None = None
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,11 +65,32 @@ class BallotList:
 
 
 @dataclass(frozen=True, slots=True)
+class Entity:
+    """Something found in a typed text: an e-mail address, a date, a ballot's name."""
+
+    kind: Literal["email", "date", "ballot"]
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class Understood:
-    """What the understander made of a typed text."""
+    """What the understander made of a typed text.
+
+    `intent` is the reported intent; `detail` a finer intent that maps onto it (the flows may
+    route by either); `ranking` the likeliest (finer) intents with their confidence, best first;
+    `language` the language the text is written in, when sure enough."""
 
     intent: str
     confidence: float
+    detail: str | None = None
+    ranking: tuple[tuple[str, float], ...] = ()
+    language: str | None = None
+    entities: tuple[Entity, ...] = ()
+
+    @property
+    def route(self) -> str:
+        """The intent the flows are looked up with: the finer one when there is one."""
+        return self.detail or self.intent
 
 
 @dataclass(frozen=True, slots=True)

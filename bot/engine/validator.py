@@ -84,6 +84,11 @@ def check_flows(
                             f"unknown backend action {action!r} (known: {known})", *at, "do", i
                         )
                     )
+            if s.topic is not None:
+                problems += _check_key(texts, s.topic, src, (*at, "topic"))
+            elif s.intents:
+                message = f"state {flow}.{name} has intents but no 'topic' label"
+                problems.append(src.problem(message, *at, "intents"))
             for i, intent in enumerate(s.intents):
                 first = owner.setdefault(intent, (f"{flow}.{name}", src.file))
                 if first[0] != f"{flow}.{name}":
