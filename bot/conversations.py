@@ -119,6 +119,7 @@ class Conversations:
         clock: Clock,
         mails: Mails,
         threshold: float = 0.6,
+        clarify_threshold: float = 0.25,
         binding_ttl: timedelta = timedelta(minutes=30),
     ) -> None:
         self.flows = flows
@@ -129,6 +130,7 @@ class Conversations:
         self.clock = clock
         self.mails = mails
         self.threshold = threshold
+        self.clarify_threshold = clarify_threshold
         self.binding_ttl = binding_ttl
         self._background: set[asyncio.Task[None]] = set()
         self._labels = button_labels(flows, catalogs.locales)
@@ -141,6 +143,7 @@ class Conversations:
             election=self.election,
             labels=self.catalogs.texts,
             threshold=self.threshold,
+            clarify_threshold=self.clarify_threshold,
             voter=voter,
             binding_ttl=self.binding_ttl,
         )

@@ -89,6 +89,7 @@ def build_services(
         clock=clock,
         mails=mails,
         threshold=settings.understanding_threshold,
+        clarify_threshold=settings.clarify_threshold,
         binding_ttl=limits.binding_ttl,
     )
     return Services(conversations, engine, backend, assistant, settings, clock, mailer)

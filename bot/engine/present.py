@@ -27,7 +27,11 @@ def voter_params(voter: VoterView | None) -> dict[str, object]:
 
 
 def render_state(
-    state: State, locale: str, ctx: TurnContext, extra: dict[str, object] | None = None
+    state: State,
+    locale: str,
+    ctx: TurnContext,
+    extra: dict[str, object] | None = None,
+    first: tuple[ReplyButton, ...] = (),
 ) -> Reply:
     """The message of a state now: its paragraphs and next steps, for this phase and voter."""
     phase = str(ctx.election.phase(ctx.now))
@@ -39,7 +43,7 @@ def render_state(
 
     params = {**ctx.election.params(ctx.now), **voter_params(voter), **(extra or {})}
     paragraphs = tuple(Text(p.key, params) for p in state.say if shown(p.when))
-    buttons: list[ReplyButton] = []
+    buttons: list[ReplyButton] = list(first)
     for b in state.buttons:
         if not shown(b.when):
             continue

@@ -10,6 +10,7 @@ from datetime import UTC
 from bot.engine.model import (
     AGENT_STATE,
     ASK_EMAIL_STATE,
+    CLARIFY_STATE,
     CODE_EXPIRED_STATE,
     CODE_FORMAT_STATE,
     CODE_SENT_STATE,
@@ -160,10 +161,16 @@ def step(flows: Flows, state: ConversationState, event: Event, ctx: TurnContext)
     if chosen is not None:
         return turn.enter(state, chosen)
     understood = event.understood
-    if understood is not None and understood.confidence >= ctx.threshold:
-        opened = flows.by_intent.get(understood.intent)
-        if opened is not None:
+    if understood is not None:
+        language = understood.language
+        if language in locales and not state.locale_chosen and language != state.locale:
+            state = replace(state, locale=language)
+        opened = flows.by_intent.get(understood.route) or flows.by_intent.get(understood.intent)
+        if opened is not None and understood.confidence >= ctx.threshold:
             return turn.enter(state, opened, understood)
+        choices = _likely_topics(flows, understood)
+        if len(choices) >= 2 and understood.confidence >= ctx.clarify_threshold:
+            return turn.enter(state, CLARIFY_STATE, understood, choices=choices)
     if state.expecting in ("email_for_code", "email_for_link"):
         return turn.enter(state, EMAIL_INVALID_STATE, understood)
     if state.expecting == "code":
@@ -172,6 +179,16 @@ def step(flows: Flows, state: ConversationState, event: Event, ctx: TurnContext)
     fallback = FALLBACK_AGAIN_STATE if misses >= 2 else FALLBACK_STATE
     result = turn.enter(state, fallback, understood)
     return replace(result, state=replace(result.state, misses=0 if misses >= 2 else misses))
+
+
+def _likely_topics(flows: Flows, understood: Understood) -> tuple[str, ...]:
+    """The states of the two or three likeliest intents, best first, without repeats."""
+    states: list[str] = []
+    for intent, _ in understood.ranking[:3]:
+        target = flows.by_intent.get(intent)
+        if target is not None and target not in states and flows.states[target].topic:
+            states.append(target)
+    return tuple(states)
 
 
 def _code_checked(turn: _Turn, state: ConversationState, event: CodeChecked) -> TurnResult:
@@ -207,6 +224,7 @@ class _Turn:
         target: str,
         understood: Understood | None = None,
         extra: dict[str, object] | None = None,
+        choices: tuple[str, ...] = (),
     ) -> TurnResult:
         """The result of moving `state` to `target` (or to the address prompt if it needs a
         verified voter and there is none)."""
@@ -238,7 +256,10 @@ class _Turn:
             expecting=expecting,
             after_verify=after_verify if entered.id in VERIFY_PATH else None,
         )
-        reply = render_state(entered, new_state.locale, self.ctx, extra)
+        topics = tuple(
+            ReplyButton(Text(self.flows.states[c].topic or c), action=c) for c in choices
+        )
+        reply = render_state(entered, new_state.locale, self.ctx, extra, topics)
         return TurnResult(new_state, (*self.notices, reply), tuple(effects), understood)
 
 

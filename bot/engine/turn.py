@@ -174,6 +174,9 @@ class TurnContext:
     labels: Mapping[str, Mapping[str, object]]
     """Per locale, message key to text: to recognise a typed button label."""
     threshold: float = 0.5
+    """From this confidence on, a typed question opens its topic."""
+    clarify_threshold: float = 0.25
+    """From this confidence on (and below `threshold`), the likeliest topics are offered."""
     voter: VoterView | None = None
     """The voter whose proof holds now, loaded by the shell; None if none."""
     binding_ttl: timedelta = timedelta(minutes=30)
