@@ -43,6 +43,9 @@ FIXTURE_TEXTS = {
     "btn.account": "Mon compte",
     "btn.vote": "Aller voter",
     "btn.new_link": "Nouveau lien",
+    "fallback.clarify": "Voulez-vous dire… ?",
+    "topic.label.start": "Le sujet",
+    "topic.label.next": "La suite",
 }
 
 

@@ -45,20 +45,20 @@ def test_fixture_flows_pass(settings: Settings) -> None:
 def test_unknown_target_state(settings: Settings, flows_dir: Path) -> None:
     edit(flows_dir / "topic.yaml", "goto: next}", "goto: nowhere}")
     problem = only(check(settings), "unknown target state 'topic.nowhere'")
-    assert problem.file.endswith("topic.yaml") and problem.line == 7
+    assert problem.file.endswith("topic.yaml") and problem.line == 8
 
 
 def test_unreachable_state(settings: Settings, flows_dir: Path) -> None:
     with (flows_dir / "topic.yaml").open("a") as fh:
         fh.write("  orphan:\n    say: [topic.next]\n")
     problem = only(check(settings), "topic.orphan cannot be reached")
-    assert problem.file.endswith("topic.yaml") and problem.line == 13
+    assert problem.file.endswith("topic.yaml") and problem.line == 16
 
 
 def test_state_with_no_way_out(settings: Settings, flows_dir: Path) -> None:
     edit(flows_dir / "topic.yaml", "    say: [topic.next]", "    say: [topic.next]\n    nav: false")
     problem = only(check(settings), "no way out")
-    assert "topic.next" in problem.message and problem.line == 11
+    assert "topic.next" in problem.message and problem.line == 12
 
 
 def test_state_with_no_way_out_in_one_phase(settings: Settings, flows_dir: Path) -> None:
@@ -85,7 +85,7 @@ def test_message_key_missing_in_one_language(tmp_path: Path, settings: Settings)
     en = tmp_path / "locales" / "en" / "LC_MESSAGES" / "assesseur.po"
     edit(en, 'msgid "topic.next"', 'msgid "topic.next.other"')
     problem = only(check(settings), "'topic.next' is missing in locale 'en'")
-    assert problem.file.endswith("topic.yaml") and problem.line == 12
+    assert problem.file.endswith("topic.yaml") and problem.line == 15
 
 
 def test_unknown_placeholder_in_a_text(tmp_path: Path, flows_dir: Path) -> None:
@@ -103,13 +103,13 @@ def test_button_action_over_64_bytes(settings: Settings, flows_dir: Path) -> Non
     edit(flows_dir / "topic.yaml", "goto: next}", f"goto: {long_name}}}")
     edit(flows_dir / "topic.yaml", "  next:", f"  {long_name}:")
     problem = only(check(settings), "bytes, over 64")
-    assert problem.line == 7
+    assert problem.line == 8
 
 
 def test_condition_on_unknown_phase(settings: Settings, flows_dir: Path) -> None:
     edit(flows_dir / "topic.yaml", "phase: [vote_open]", "phase: [vote_opened]")
     problem = only(check(settings), "unknown phase 'vote_opened'")
-    assert problem.line == 10
+    assert problem.line == 11
 
 
 def test_unknown_backend_action(settings: Settings, flows_dir: Path) -> None:
@@ -120,15 +120,11 @@ def test_unknown_backend_action(settings: Settings, flows_dir: Path) -> None:
 
 def test_unknown_link(settings: Settings, flows_dir: Path) -> None:
     edit(flows_dir / "topic.yaml", "url: portal", "url: portail")
-    assert only(check(settings), "unknown link 'portail'").line == 9
+    assert only(check(settings), "unknown link 'portail'").line == 10
 
 
 def test_intent_claimed_twice(settings: Settings, flows_dir: Path) -> None:
-    edit(
-        flows_dir / "topic.yaml",
-        "    say: [topic.next]",
-        "    say: [topic.next]\n    intents: [topic_intent]",
-    )
+    edit(flows_dir / "topic.yaml", "intents: [other_intent]", "intents: [topic_intent]")
     assert only(check(settings), "intent 'topic_intent' already opens topic.start").line == 13
 
 
@@ -140,13 +136,13 @@ def test_missing_required_state(settings: Settings, flows_dir: Path) -> None:
 def test_malformed_yaml_names_the_line(settings: Settings, flows_dir: Path) -> None:
     edit(flows_dir / "topic.yaml", "    say: [topic.next]", "    say: [topic.next\n")
     problem = only(check(settings), "not valid YAML")
-    assert problem.file.endswith("topic.yaml") and problem.line >= 12
+    assert problem.file.endswith("topic.yaml") and problem.line >= 15
 
 
 def test_unknown_field_names_the_line(settings: Settings, flows_dir: Path) -> None:
     edit(flows_dir / "topic.yaml", "    say: [topic.next]", "    say: [topic.next]\n    sai: [x]")
     problem = only(check(settings), "Extra inputs are not permitted")
-    assert problem.line == 13
+    assert problem.line == 16
 
 
 def test_flow_named_unlike_its_file(settings: Settings, flows_dir: Path) -> None:
@@ -162,10 +158,15 @@ def test_cli_prints_file_and_line_and_fails(
     monkeypatch.setenv("ASSESSEUR_ELECTION", "2022")
     result = CliRunner().invoke(main, ["flows", "check", "--dir", str(flows_dir)])
     assert result.exit_code == 1
-    assert "topic.yaml:7: unknown target state 'topic.nowhere'" in result.output
+    assert "topic.yaml:8: unknown target state 'topic.nowhere'" in result.output
 
 
 def test_cli_passes_on_shipped_flows() -> None:
     result = CliRunner().invoke(main, ["flows", "check"])
     assert result.exit_code == 0, result.output
     assert "flows OK" in result.output
+
+
+def test_intent_state_without_topic_label(settings: Settings, flows_dir: Path) -> None:
+    edit(flows_dir / "topic.yaml", "    topic: topic.label.next\n", "")
+    assert only(check(settings), "has intents but no 'topic' label").line == 13

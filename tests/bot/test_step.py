@@ -157,3 +157,36 @@ def test_step_is_pure_same_input_same_output(labels: Labels) -> None:
     assert step(FLOWS, state, Click("topic.start"), ctx(labels)) == step(
         FLOWS, state, Click("topic.start"), ctx(labels)
     )
+
+
+def test_unsure_understanding_offers_the_likeliest_topics(labels: Labels) -> None:
+    unsure = Understood(
+        "topic_intent", 0.4, ranking=(("topic_intent", 0.4), ("other_intent", 0.35))
+    )
+    result = step(FLOWS, started(labels), Typed("hmm", unsure), ctx(labels))
+    assert result.state.state == "fallback.clarify"
+    assert actions(result)[:2] == ["topic.start", "topic.next"]
+    assert [b.label.key for b in result.replies[-1].buttons][:2] == [
+        "topic.label.start",
+        "topic.label.next",
+    ]
+
+
+def test_very_unsure_understanding_asks_to_rephrase(labels: Labels) -> None:
+    lost = Understood("topic_intent", 0.1, ranking=(("topic_intent", 0.1), ("other_intent", 0.09)))
+    result = step(FLOWS, started(labels), Typed("hmm", lost), ctx(labels))
+    assert result.state.state == FALLBACK_STATE
+
+
+def test_a_finer_intent_routes_to_its_own_state(labels: Labels) -> None:
+    finer = Understood("topic_intent", 0.9, detail="other_intent")
+    assert step(FLOWS, started(labels), Typed("x", finer), ctx(labels)).state.state == "topic.next"
+
+
+def test_the_language_of_the_message_is_followed_until_the_voter_chooses(labels: Labels) -> None:
+    english = Understood("topic_intent", 0.9, language="en")
+    result = step(FLOWS, started(labels), Typed("I did not get it", english), ctx(labels))
+    assert result.state.locale == "en"
+    chosen = step(FLOWS, started(labels), Command("langue", "fr"), ctx(labels)).state
+    kept = step(FLOWS, chosen, Typed("I did not get it", english), ctx(labels)).state
+    assert kept.locale == "fr"
