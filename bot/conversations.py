@@ -15,7 +15,6 @@ from bot.engine.step import button_labels, first_state, is_known_action, step
 from bot.engine.turn import (
     Click,
     ConversationState,
-    Event,
     QueueForAgent,
     Reply,
     SendActivationLink,
@@ -29,7 +28,7 @@ from bot.engine.turn import (
 )
 from bot.i18n.catalog import DEFAULT_LOCALE, Catalogs
 from bot.i18n.render import RenderedMessage, render, render_text
-from bot.inbound import AfterCommit, prepare_text
+from bot.inbound import AfterCommit, prepare_offered_address, prepare_text
 from bot.mails import Mails
 from bot.nlu.understander import Understander
 from bot.store import ConversationStore, Snapshot, TurnServices, VoterInfo
@@ -176,7 +175,7 @@ class Conversations:
             await tx.append(conversation_id, [_bot_entry(m) for m in messages], ctx.now)
         return Outcome(conversation_id, messages, None, result.state.status, result.state.locale)
 
-    def validate(self, inbound: Inbound) -> Event:
+    def validate(self, inbound: Inbound) -> Typed | Click:
         """The engine event of a voter's message; raises before anything is stored."""
         locale = self._locale(inbound.locale)
         if inbound.action is not None:
@@ -194,7 +193,7 @@ class Conversations:
         """One turn: the voter's message is stored with the replies, then the replies returned.
 
         A typed text goes through the guard before anything stores, logs or reads it."""
-        event = self.validate(inbound)
+        inbound_event = self.validate(inbound)
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         async with lock, self.store.transaction() as tx:
             snapshot = await tx.load(conversation_id)
@@ -204,9 +203,9 @@ class Conversations:
             channel = str(snapshot.get("channel", "webchat"))
             now = self.clock.now()
             voter = await self._bound_voter(tx.backend, state, now)
-            if isinstance(event, Typed):
+            if isinstance(inbound_event, Typed):
                 prepared = await prepare_text(
-                    event,
+                    inbound_event,
                     state,
                     conversation_id=conversation_id,
                     channel=channel,
@@ -216,11 +215,19 @@ class Conversations:
                     send_link=self._send_link,
                     now=now,
                 )
-                event, entry = prepared.event, prepared.entry
                 voter = prepared.voter or voter
-                after_commit = prepared.after_commit
             else:
-                entry, after_commit = self._click_entry(event, state), []
+                prepared = await prepare_offered_address(
+                    inbound_event,
+                    state,
+                    self._click_entry(inbound_event, state),
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    backend=tx.backend,
+                    send_code=self.mails.send_identity_code,
+                    now=now,
+                )
+            event, entry, after_commit = prepared.event, prepared.entry, prepared.after_commit
             result = step(self.flows, state, event, self.context(voter, now))
             replies = await self._with_links(result, tx.backend, conversation_id, channel, now)
             messages = tuple(render(r, self.catalogs, result.state.locale) for r in replies)
@@ -325,9 +332,8 @@ class Conversations:
                 return button.label
         return self._labels.get(action, action)
 
-    def _click_entry(self, event: Event, state: ConversationState) -> dict[str, object]:
+    def _click_entry(self, event: Click, state: ConversationState) -> dict[str, object]:
         """The transcript line of a click: the label the voter saw."""
-        assert isinstance(event, Click)
         label = render_text(Text(self._label_key(event.action, state)), self.catalogs, state.locale)
         return {"sender": "voter", "text": label, "action": event.action}
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from backend.registry import email_problem, normalise_email
+from bot.engine.model import USE_ADDRESS_STATE
 from bot.engine.step import parse_command
 from bot.engine.turn import (
+    Click,
     CodeChecked,
     Command,
     ConversationState,
@@ -26,7 +28,7 @@ from bot.engine.turn import (
 )
 from bot.guard import MASKS, SecretKind, inspect
 from bot.nlu.understander import Understander
-from bot.store import TurnServices, VoterInfo
+from bot.store import StartedInfo, TurnServices, VoterInfo
 
 SECRET_INTENT = "secret_shared"
 _EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+\.[^\s<>()\[\],;:\"']+")
@@ -94,11 +96,7 @@ async def prepare_text(
         address = find_address(masked)
         if address is not None and state.expecting == "email_for_code":
             started = await backend.start_identity(conversation_id, address, channel, now)
-            prepared = Prepared(IdentityStarted(started.status, client), entry)
-            code_to_send = started.code
-            if code_to_send is not None:
-                prepared.after_commit.append(lambda: send_code(address, code_to_send, locale))
-            return prepared
+            return _started(started, address, locale, entry, client, send_code)
         if address is not None:
             request = await backend.request_activation_link(conversation_id, address, channel, now)
             prepared = Prepared(LinkRequested(request.status, client), entry)
@@ -114,3 +112,38 @@ async def prepare_text(
     if understood is not None:
         entry |= {"intent": understood.intent, "confidence": understood.confidence}
     return Prepared(Typed(masked, understood, client), entry)
+
+
+def _started(
+    started: StartedInfo,
+    address: str,
+    locale: str,
+    entry: dict[str, object],
+    client: str | None,
+    send_code: Callable[[str, str, str], Awaitable[None]],
+) -> Prepared:
+    prepared = Prepared(IdentityStarted(started.status, client), entry)
+    code = started.code
+    if code is not None:
+        prepared.after_commit.append(lambda: send_code(address, code, locale))
+    return prepared
+
+
+async def prepare_offered_address(
+    event: Click,
+    state: ConversationState,
+    entry: dict[str, object],
+    *,
+    conversation_id: str,
+    channel: str,
+    backend: TurnServices,
+    send_code: Callable[[str, str, str], Awaitable[None]],
+    now: datetime,
+) -> Prepared:
+    """A click on "Vérifier cette adresse": the proof starts with the address written earlier."""
+    address = state.offered_address
+    if event.action != USE_ADDRESS_STATE or address is None:
+        return Prepared(event, entry)
+    started = await backend.start_identity(conversation_id, address, channel, now)
+    locale = event.client_locale or state.locale
+    return _started(started, address, locale, entry, event.client_locale, send_code)

@@ -82,6 +82,8 @@ def _engine_keys() -> dict[str, str]:
         "command.",
         "agent.waiting",
         "account.ballot",
+        "identity.offer_address",
+        "identity.btn.use_address",
     )
     return {k: v for k, v in texts.items() if isinstance(v, str) and k.startswith(engine)}
 

@@ -154,3 +154,20 @@ async def test_a_secret_gets_a_warning_and_is_masked(chat_servers: ChatServers) 
     history = await (await chat.client.get(f"/api/v1/conversations/{chat.conversation_id}")).json()
     assert "Soleil#2022Bleu" not in str(history)
     assert "[mot de passe masqué]" in str(history)
+
+
+async def test_an_address_written_in_a_question_is_offered_for_the_proof(
+    chat_servers: ChatServers,
+) -> None:
+    services = await chat_servers.services("2022")
+    email = await register(services.engine)
+    chat = await chat_servers.driver("2022", DURING_VOTE)
+    await chat.start("fr")
+    reply = await chat.say(f"bonjour, je ne reçois pas le mail d'activation sur {email}")
+    assert "Vérifier cette adresse" in reply.labels
+    assert email in reply.text
+    sent = await chat.click("Vérifier cette adresse")
+    assert sent.state == "identity.code_sent"
+    await services.conversations.drain()
+    verified = await chat.say(await code_mailed_to(services.engine, email))
+    assert verified.state == "identity.verified"

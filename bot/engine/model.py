@@ -29,6 +29,7 @@ LOCKED_STATE = "identity.locked"
 RATE_LIMITED_STATE = "identity.rate_limited"
 EMAIL_INVALID_STATE = "identity.email_invalid"
 VERIFIED_STATE = "identity.verified"
+USE_ADDRESS_STATE = "identity.use_address"
 LINK_REQUESTED_STATE = "activation.link_requested"
 REQUIRED_STATES = (
     START_STATE,
@@ -49,6 +50,7 @@ REQUIRED_STATES = (
     RATE_LIMITED_STATE,
     EMAIL_INVALID_STATE,
     VERIFIED_STATE,
+    USE_ADDRESS_STATE,
     LINK_REQUESTED_STATE,
 )
 

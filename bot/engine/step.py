@@ -26,6 +26,7 @@ from bot.engine.model import (
     RATE_LIMITED_STATE,
     SECRET_WARNING_STATE,
     START_STATE,
+    USE_ADDRESS_STATE,
     VERIFIED_STATE,
     Flows,
     State,
@@ -78,6 +79,8 @@ ENGINE_KEYS = frozenset(
         "session.flow_changed",
         "command.unknown",
         "agent.waiting_reply",
+        "identity.offer_address",
+        "identity.btn.use_address",
     }
 )
 """The message keys the engine itself uses (besides `language.name.<lang>`)."""
@@ -165,6 +168,10 @@ def step(flows: Flows, state: ConversationState, event: Event, ctx: TurnContext)
         language = understood.language
         if language in locales and not state.locale_chosen and language != state.locale:
             state = replace(state, locale=language)
+        address = next((e.value for e in understood.entities if e.kind == "email"), None)
+        if address is not None and ctx.voter is None:
+            state = replace(state, offered_address=address)
+            turn.offer_address = True
         opened = flows.by_intent.get(understood.route) or flows.by_intent.get(understood.intent)
         if opened is not None and understood.confidence >= ctx.threshold:
             return turn.enter(state, opened, understood)
@@ -217,6 +224,8 @@ class _Turn:
 
     def __init__(self, flows: Flows, ctx: TurnContext, notices: list[Reply]) -> None:
         self.flows, self.ctx, self.notices = flows, ctx, notices
+        self.offer_address = False
+        """The voter wrote an address: offer to prove it, after the answer."""
 
     def enter(
         self,
@@ -260,7 +269,16 @@ class _Turn:
             ReplyButton(Text(self.flows.states[c].topic or c), action=c) for c in choices
         )
         reply = render_state(entered, new_state.locale, self.ctx, extra, topics)
-        return TurnResult(new_state, (*self.notices, reply), tuple(effects), understood)
+        replies = (*self.notices, reply)
+        if self.offer_address and entered.expect is None:
+            offer = Reply(
+                (Text("identity.offer_address", {"email": new_state.offered_address}),),
+                (ReplyButton(Text("identity.btn.use_address"), action=USE_ADDRESS_STATE),),
+            )
+            replies = (*replies, offer)
+        elif entered.id != USE_ADDRESS_STATE:
+            new_state = replace(new_state, offered_address=None)
+        return TurnResult(new_state, replies, tuple(effects), understood)
 
 
 def _command(turn: _Turn, state: ConversationState, event: Command) -> TurnResult:

@@ -31,6 +31,8 @@ class ConversationState:
     """Until when that proof holds (ISO 8601, UTC)."""
     after_verify: str | None = None
     """The state the voter asked for before being asked to prove their address."""
+    offered_address: str | None = None
+    """An address the voter wrote in passing, offered for the proof of address."""
 
 
 class BallotView(Protocol):

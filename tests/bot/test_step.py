@@ -16,6 +16,7 @@ from bot.engine.turn import (
     Click,
     Command,
     ConversationState,
+    Entity,
     LeaveAgentQueue,
     QueueForAgent,
     Start,
@@ -190,3 +191,17 @@ def test_the_language_of_the_message_is_followed_until_the_voter_chooses(labels:
     chosen = step(FLOWS, started(labels), Command("langue", "fr"), ctx(labels)).state
     kept = step(FLOWS, chosen, Typed("I did not get it", english), ctx(labels)).state
     assert kept.locale == "fr"
+
+
+def test_an_address_written_in_passing_is_offered_for_the_proof(labels: Labels) -> None:
+    found = Understood(
+        "topic_intent", 0.9, entities=(Entity("email", "camille.martin@ac-lyon.fr"),)
+    )
+    result = step(FLOWS, started(labels), Typed("x", found), ctx(labels))
+    assert result.state.state == "topic.start"
+    assert result.state.offered_address == "camille.martin@ac-lyon.fr"
+    offer = result.replies[-1]
+    assert offer.paragraphs[0].key == "identity.offer_address"
+    assert [b.action for b in offer.buttons] == ["identity.use_address"]
+    later = step(FLOWS, result.state, Click("topic.next"), ctx(labels))
+    assert later.state.offered_address is None
