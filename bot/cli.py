@@ -188,3 +188,7 @@ def chat(locale: str | None) -> None:
 from backend.registry_cli import voters  # noqa: E402
 
 main.add_command(voters)
+
+from bot.rasa import rasa_actions  # noqa: E402
+
+main.add_command(rasa_actions)

@@ -40,12 +40,14 @@ _DAY = r"(?P<day>3[01]|[12]\d|0?[1-9])(?:er|st|nd|rd|th|e)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _DATES = (
     # 2022-12-01
-    re.compile(r"(?<![\d/.-])(?P<year>(?:19|20)\d\d)-(?P<month>0?[1-9]|1[0-2])-(?P<day>\d\d?)(?![\d-])"),
-    # 01/12/2022, 1.12.22, 01-12-2022, 01/12
+    re.compile(r"(?<![\d/.-])(?P<year>(?:19|20)\d\d)-(?P<month>\d\d?)-(?P<day>\d\d?)(?![\d-])"),
+    # 01/12/2022, 1.12.22, 01-12-2022
     re.compile(
         r"(?<![\d/.:,-])(?P<day>\d\d?)(?P<sep>[/.-])(?P<month>\d\d?)"
-        r"(?:(?P=sep)(?P<year>\d{4}|\d\d))?(?![\d/.:,-]|\.\d)"
+        r"(?P=sep)(?P<year>\d{4}|\d\d)(?![\d/.:,-]|\.\d)"
     ),
+    # 01/12 (a slash only: "1.5" is a number)
+    re.compile(r"(?<![\d/.:,-])(?P<day>\d\d?)/(?P<month>\d\d?)(?P<year>)(?![\d/.:,-]|\.\d)"),
     # 1er décembre 2022, 8 dec, 8th of December, 8 December 2022
     re.compile(
         rf"(?<![\w/.,:-]){_DAY}(?:\s+of)?\s+(?P<month>{_MONTH})\.?(?:\s+{_YEAR})?(?![\w-])"
@@ -64,12 +66,13 @@ _BALLOT_NAMES: Mapping[str, str] = {
 _BALLOT = re.compile(
     r"\b(?P<name>ccp(?:\s*[-/]?\s*ant)?|csa|capa|capn|capd|cap|cpe|chsct|ct"
     r"|" + "|".join(_BALLOT_NAMES) + r")"
-    r"(?:\s+(?P<scope>d\s?etablissement|ministeriel(?:le)?|academique|special(?:e)?|de proximite))?\b",
+    r"(?:\s+(?P<scope>(?:de\s+l\s+|d\s?)?etablissement|ministerielle?|academique|speciale?"
+    r"|de\s+proximite))?\b",
 )
 _UPPERCASE_ONLY = frozenset({"cap", "ct", "cpe"})
 """Short names that are ordinary words in lowercase ("garder le cap", SMS "ct")."""
 _BALLOT_CONTEXT = re.compile(
-    r"(?:scrutins?|votes?|elections?|commissions?|comites?|bulletins?|ballots?|pour (?:la|le)|la|le)\s+$"
+    r"(?:scrutins?|votes?|elections?|commissions?|comites?|bulletins?|ballots?)\s+(?:(?:la|le|du|de la|for|the)\s+)?$"
 )
 _JOB_CONTEXT = re.compile(r"(?:suis|etre|comme|tant que|poste de|metier de|job as|i am an?|i m an?)\s+$")
 _SCOPES: Mapping[str, str] = {
@@ -77,8 +80,16 @@ _SCOPES: Mapping[str, str] = {
     "ministeriel": "ministériel",
     "academique": "académique",
     "special": "spécial",
-    "de proximite": "de proximité",
+    "proximite": "de proximité",
 }
+
+
+def _scope(raw: str) -> str:
+    """The scope after a ballot's name, in its usual spelling ("d etablissement" -> d'établissement)."""
+    for stem, spelling in _SCOPES.items():
+        if stem in raw:
+            return spelling
+    raise ValueError(raw)  # pragma: no cover - the pattern only matches the scopes above
 
 
 def _fold(text: str) -> str:
@@ -96,7 +107,7 @@ def emails(text: str) -> Iterator[Entity]:
 
 
 def _year(raw: str | None) -> int | None:
-    if raw is None:
+    if not raw:
         return None
     year = int(raw)
     return year + 2000 if year < 100 else year
@@ -134,20 +145,22 @@ def dates(text: str) -> Iterator[Entity]:
 def ballots(text: str) -> Iterator[Entity]:
     """Ballots' names (CSA, CAP, CCP ANT, CSA d'établissement...), in their usual spelling."""
     folded = _fold(EMAIL.sub(lambda m: " " * len(m.group(0)), text))
+    shouting = text.isupper()  # all in capitals: "CT" may be the SMS "c'était"
     for match in _BALLOT.finditer(folded):
         name = match.group("name")
         start = match.start("name")
         before = folded[max(0, start - 24) : start]
         if name in _UPPERCASE_ONLY:
             typed = text[start : match.end("name")]
-            if not typed.isupper() and not _BALLOT_CONTEXT.search(before):
+            acronym = typed.isupper() and not shouting
+            if not acronym and not _BALLOT_CONTEXT.search(before):
                 continue
             if name == "cpe" and _JOB_CONTEXT.search(before):
                 continue  # "je suis CPE": the job (conseiller principal d'éducation)
         value = _BALLOT_NAMES.get(name) or re.sub(r"\s*[-/]?\s*ant$", " ANT", name).upper()
         scope = match.group("scope")
         if scope:
-            value += " " + _SCOPES[scope.removeprefix("d").strip()]
+            value += " " + _scope(scope)
         yield Entity("ballot", value)
 
 
