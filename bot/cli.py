@@ -192,3 +192,7 @@ main.add_command(voters)
 from bot.rasa import rasa_actions  # noqa: E402
 
 main.add_command(rasa_actions)
+
+from bot.nlu.cli import nlu  # noqa: E402
+
+main.add_command(nlu)

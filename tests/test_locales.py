@@ -37,6 +37,7 @@ SAMPLE_TIMES = {
 
 def used_keys() -> set[str]:
     keys = {p.key for s in FLOWS for p in s.say} | {b.label for s in FLOWS for b in s.buttons}
+    keys |= {s.topic for s in FLOWS if s.topic}
     keys |= ENGINE_KEYS | FORMAT_KEYS | MAIL_KEYS | OUTBOX_KEYS | PORTAL_KEYS
     keys |= {f"language.name.{lang}" for lang in CATALOGS.locales}
     keys |= set(re.findall(r"\{\{\s*(webchat\.[a-z_.]+)\s*\}\}", PAGE))

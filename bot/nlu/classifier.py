@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[impo
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 from sklearn.pipeline import FeatureUnion, Pipeline  # type: ignore[import-untyped]
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from bot.engine.turn import Understood
 from bot.nlu.data import NLU_DIR, Examples, IntentMap, check_intents, load_examples, load_intent_map
@@ -60,7 +61,7 @@ def features(word_weight: float = 0.5) -> FeatureUnion:
 def intent_model(kind: ModelKind = DEFAULT_KIND) -> Any:
     """The linear classifier with probabilities: logistic regression, or a calibrated SVM."""
     if kind == "logreg":
-        return LogisticRegression(C=20.0, max_iter=3000)
+        return LogisticRegression(C=20.0, solver="newton-cg", max_iter=1000)
     if kind == "svm":
         return CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=5, ensemble=False)
     raise ValueError(f"unknown model kind {kind!r}")
@@ -174,12 +175,14 @@ class IntentClassifier:
             raise ValueError("training needs examples of at least two intents")
         started = time.perf_counter()
         texts = [normalise(t) for t in examples.texts]
-        intents = intent_pipeline(kind).fit(texts, list(examples.intents))
-        languages = None
-        if len(set(examples.languages)) > 1:
-            matrix = intents.named_steps["features"].transform(texts)
-            languages = LogisticRegression(C=10.0, max_iter=2000)
-            languages.fit(matrix, list(examples.languages))
+        # One BLAS thread: on a busy 2-core machine more threads make training 2 to 10 times slower.
+        with threadpool_limits(1):
+            intents = intent_pipeline(kind).fit(texts, list(examples.intents))
+            languages = None
+            if len(set(examples.languages)) > 1:
+                matrix = intents.named_steps["features"].transform(texts)
+                languages = LogisticRegression(C=10.0, max_iter=2000)
+                languages.fit(matrix, list(examples.languages))
         classifier = cls(intents, languages, intent_map, fingerprint)
         classifier.check_fast_scorer(texts)
         classifier.training_seconds = time.perf_counter() - started
