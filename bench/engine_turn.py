@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/engine_turn.py [--turns 20000] [--http-turns 400]
 
-Prints p50/p99 of `engine.step` alone, of step + rendering, of the keyword understander, and the
+Prints p50/p99 of `engine.step` alone, of step + rendering, of the intent classifier, and the
 chat API turn (HTTP on loopback, SQLite on disk) beside a bare aiohttp JSON echo route measured in
 the same run, alternating the two sides in batches (the machines are noisy: compare ratios).
 """
@@ -98,7 +98,7 @@ def bench_engine(turns: int) -> None:
     for name, samples in (
         ("engine.step", step_ns),
         ("engine.step + render", full_ns),
-        ("keyword understander", nlu_ns),
+        ("intent classifier", nlu_ns),
     ):
         p50, p99 = percentiles(samples)
         print(f"{name:<24} p50 {p50:8.1f} µs   p99 {p99:8.1f} µs   ({turns} turns)")

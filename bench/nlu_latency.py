@@ -1,4 +1,4 @@
-"""Intent classification latency and training time, against scikit-learn and the keyword matcher.
+"""Intent classification latency and training time, against the bare scikit-learn pipeline.
 
     .venv/bin/python bench/nlu_latency.py [--rounds 20] [--compare]
 
@@ -7,8 +7,7 @@ dialogs/nlu/test/ many times, one message per call, alternating in batches (the 
 noisy: compare ratios within a run) between:
 - `IntentClassifier.understand`: normalisation, intent, language and entities, all included;
 - the bare scikit-learn pipeline's `predict_proba` on already-normalised text (the library
-  underneath: the classifier's fast scorer gives the same probabilities);
-- the keyword understander it replaces.
+  underneath: the classifier's fast scorer gives the same probabilities).
 With --compare, first cross-validates the candidate models on the training set (never the test
 set) and prints accuracy, log-loss, confidence figures and fit time for each.
 """
@@ -32,7 +31,6 @@ from bot.nlu.classifier import (
     intent_pipeline,
 )
 from bot.nlu.data import load_examples, load_intent_map, load_test_set
-from bot.nlu.keywords import KeywordUnderstander
 from bot.nlu.normalise import normalise
 
 
@@ -71,9 +69,10 @@ def compare(folds: int = 5) -> None:
         right = np.array([intent_map.report(p) for p in predicted]) == reported
         confidence = probabilities.max(axis=1)
         sure = confidence >= 0.5
+        loss = log_loss(intents, probabilities, labels=classes)
         print(
             f"  {kind:<7}{' (kept)' if kind == DEFAULT_KIND else '       '} "
-            f"accuracy {right.mean():.1%}  log-loss {log_loss(intents, probabilities, labels=classes):.3f}  "
+            f"accuracy {right.mean():.1%}  log-loss {loss:.3f}  "
             f"confidence >= 0.5: {sure.mean():.0%} of messages, {right[sure].mean():.1%} right  "
             f"fit {fit_seconds / folds:.2f} s"
         )
@@ -89,12 +88,10 @@ def bench(rounds: int, batch: int = 50) -> None:
     test = load_test_set()
     messages = list(test.texts) * rounds
     normalised = [normalise(t) for t in messages]
-    keywords = KeywordUnderstander.load()
     pipeline = classifier.intents
     sides: dict[str, Callable[[int], object]] = {
         "understand": lambda i: classifier.understand(messages[i], "fr"),
         "sklearn predict_proba": lambda i: pipeline.predict_proba([normalised[i]]),
-        "keyword understander": lambda i: keywords.understand(messages[i], "fr"),
     }
     samples: dict[str, list[int]] = {name: [] for name in sides}
     for start in range(0, len(messages), batch):

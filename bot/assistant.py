@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from bot.election import PHASES, Election, load_election
 from bot.engine.loader import DEFAULT_FLOWS_DIR, FlowsError, LoadedFlows, Problem, load_flows
 from bot.engine.validator import check_flows
 from bot.i18n.catalog import DEFAULT_LOCALES_DIR, Catalogs
-from bot.nlu.keywords import KeywordUnderstander
+from bot.nlu.classifier import IntentClassifier, load_or_train
 from bot.settings import Settings
 
 
@@ -19,7 +20,7 @@ class Assistant:
     loaded: LoadedFlows
     catalogs: Catalogs
     election: Election
-    understander: KeywordUnderstander
+    understander: IntentClassifier
 
 
 def check(settings: Settings) -> list[Problem]:
@@ -41,4 +42,12 @@ def load_assistant(settings: Settings) -> Assistant:
     problems = check_flows(loaded, catalogs.texts, PHASES, election.links.keys())
     if problems:
         raise FlowsError(problems)
-    return Assistant(loaded, catalogs, election, KeywordUnderstander.load())
+    return Assistant(loaded, catalogs, election, understanding())
+
+
+@functools.cache
+def understanding() -> IntentClassifier:
+    """The intent classifier: the cached model under var/ if trained on these very files,
+    else trained now (seconds); once per process."""
+    classifier, _ = load_or_train()
+    return classifier

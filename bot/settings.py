@@ -29,8 +29,8 @@ class Settings(BaseSettings):
     flows_dir: Path | None = None
     locales_dir: Path | None = None
     elections_dir: Path | None = None
-    understanding_threshold: float = 0.6
-    clarify_threshold: float = 0.25
+    understanding_threshold: float = 0.5
+    clarify_threshold: float = 0.2
     public_url: str = "http://127.0.0.1:8080"
     """Where voters reach this server: the base of hand-off and activation links."""
     mail_from: str = "Assesseur <assesseur@localhost>"

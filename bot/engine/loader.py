@@ -160,6 +160,7 @@ def _resolve(spec: FlowSpec) -> dict[str, State]:
             expect=s.expect,
             requires=s.requires,
             topic=s.topic,
+            here={intent: qualify(spec.flow, target) for intent, target in s.here.items()},
         )
     return states
 

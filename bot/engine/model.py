@@ -115,9 +115,12 @@ class StateSpec(_Strict):
     say: tuple[Say, ...] = ()
     buttons: tuple[ButtonSpec, ...] = ()
     intents: tuple[str, ...] = ()
+    here: dict[str, str] = Field(default_factory=dict)
+    """Intents that mean something else in this state: intent -> target state ("rien reçu" at
+    the code prompt is about the code, not the activation mail)."""
     topic: str | None = None
     """The message key of a short label naming this state as a topic ("Mail d'activation non
-    reçu"), for the buttons of "Voulez-vous dire… ?"; required on a state that has intents."""
+    reçu"), for the buttons of "Voulez-vous dire… ?"; a state without one is never offered."""
     do: tuple[str, ...] = ()
     expect: Expect | None = None
     requires: Literal["verified"] | None = None
@@ -205,6 +208,7 @@ class State:
     expect: str | None = None
     requires: str | None = None
     topic: str | None = None
+    here: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

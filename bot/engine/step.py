@@ -172,8 +172,12 @@ def step(flows: Flows, state: ConversationState, event: Event, ctx: TurnContext)
         if address is not None and ctx.voter is None:
             state = replace(state, offered_address=address)
             turn.offer_address = True
+        here = current.here.get(understood.route) or current.here.get(understood.intent)
+        if here is not None and understood.confidence >= ctx.clarify_threshold:
+            return turn.enter(state, here, understood)
         opened = flows.by_intent.get(understood.route) or flows.by_intent.get(understood.intent)
-        if opened is not None and understood.confidence >= ctx.threshold:
+        leave_at = ctx.prompt_threshold if state.expecting else ctx.threshold
+        if opened is not None and understood.confidence >= leave_at:
             return turn.enter(state, opened, understood)
         choices = _likely_topics(flows, understood)
         if len(choices) >= 2 and understood.confidence >= ctx.clarify_threshold:
@@ -188,12 +192,21 @@ def step(flows: Flows, state: ConversationState, event: Event, ctx: TurnContext)
     return replace(result, state=replace(result.state, misses=0 if misses >= 2 else misses))
 
 
+MIN_SUGGESTED = 0.1
+"""A topic is offered among the likeliest only from this confidence on."""
+
+
 def _likely_topics(flows: Flows, understood: Understood) -> tuple[str, ...]:
-    """The states of the two or three likeliest intents, best first, without repeats."""
+    """The states of the two or three likeliest intents, best first, without repeats; none
+    when the likeliest is not a topic (politeness, out of scope, noise)."""
     states: list[str] = []
-    for intent, _ in understood.ranking[:3]:
+    for rank, (intent, confidence) in enumerate(understood.ranking[:3]):
         target = flows.by_intent.get(intent)
-        if target is not None and target not in states and flows.states[target].topic:
+        if target is None or not flows.states[target].topic:
+            if rank == 0:
+                return ()
+            continue
+        if confidence >= MIN_SUGGESTED and target not in states:
             states.append(target)
     return tuple(states)
 

@@ -179,6 +179,8 @@ class TurnContext:
     """From this confidence on, a typed question opens its topic."""
     clarify_threshold: float = 0.25
     """From this confidence on (and below `threshold`), the likeliest topics are offered."""
+    prompt_threshold: float = 0.8
+    """At a prompt (an address, a code), a typed question leaves it only from this confidence."""
     voter: VoterView | None = None
     """The voter whose proof holds now, loaded by the shell; None if none."""
     binding_ttl: timedelta = timedelta(minutes=30)

@@ -84,11 +84,13 @@ def check_flows(
                             f"unknown backend action {action!r} (known: {known})", *at, "do", i
                         )
                     )
+            for intent, target in s.here.items():
+                full = target if "." in target else f"{flow}.{target}"
+                if full not in states:
+                    message = f"unknown target state {full!r} for intent {intent!r}"
+                    problems.append(src.problem(message, *at, "here", intent))
             if s.topic is not None:
                 problems += _check_key(texts, s.topic, src, (*at, "topic"))
-            elif s.intents:
-                message = f"state {flow}.{name} has intents but no 'topic' label"
-                problems.append(src.problem(message, *at, "intents"))
             for i, intent in enumerate(s.intents):
                 first = owner.setdefault(intent, (f"{flow}.{name}", src.file))
                 if first[0] != f"{flow}.{name}":
@@ -143,6 +145,7 @@ def _reachable(loaded: LoadedFlows) -> set[str]:
         seen.add(current)
         state = states[current]
         queue.extend(b.action for b in state.buttons if b.action is not None)
+        queue.extend(state.here.values())
         if state.nav:
             queue.extend((MENU_STATE, AGENT_STATE))
     return seen

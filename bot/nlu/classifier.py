@@ -30,6 +30,7 @@ from bot.engine.turn import Understood
 from bot.nlu.data import NLU_DIR, Examples, IntentMap, check_intents, load_examples, load_intent_map
 from bot.nlu.entities import extract
 from bot.nlu.normalise import normalise
+from bot.settings import VAR_DIR
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ SURE_LANGUAGE = 0.8
 """Below this confidence, `Understood.language` stays None."""
 MIN_WORDS, MIN_LETTERS = 2, 8
 """Shorter texts ("ok", "merci") say too little of their language."""
-MODEL_PATH = Path("var") / "nlu-model.joblib"
+MAX_CHARS = 2000
+"""Only the start of a longer message is read: the topic is in it, and 100 KB would take 0.2 s."""
+MODEL_PATH = VAR_DIR / "nlu-model.joblib"
 """The trained model's cache (never committed)."""
 _FORMAT = 1
 _FAITHFUL = 1e-4
@@ -158,7 +161,13 @@ class IntentClassifier:
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             type(self),
-            (self.intents, self.languages, self.intent_map, self.fingerprint, self.training_seconds),
+            (
+                self.intents,
+                self.languages,
+                self.intent_map,
+                self.fingerprint,
+                self.training_seconds,
+            ),
         )
 
     @classmethod
@@ -210,7 +219,7 @@ class IntentClassifier:
 
     def rank(self, text: str, top: int = 3) -> list[tuple[str, float]]:
         """The likeliest (finer) intents with their probabilities, best first."""
-        normalised = normalise(text)
+        normalised = normalise(text[:MAX_CHARS])
         if not normalised:
             return []
         row = self._fast.features(normalised) if self._fast else None
@@ -229,12 +238,13 @@ class IntentClassifier:
 
     def language(self, text: str) -> tuple[str, float] | None:
         """The message's language and the confidence; None when the text is too short to tell."""
-        normalised = normalise(text)
+        normalised = normalise(text[:MAX_CHARS])
         row = self._fast.features(normalised) if self._fast else None
         return self._language(normalised, row)
 
     def understand(self, text: str, locale: str) -> Understood | None:
         """The reported intent, its finer one, the ranking, the language and the entities."""
+        text = text[:MAX_CHARS]
         normalised = normalise(text)
         if not normalised:
             return None
@@ -261,7 +271,12 @@ class IntentClassifier:
     @classmethod
     def load(cls, path: Path) -> IntentClassifier:
         """Reads a model written by `save`; ValueError if it is not one, or another version's."""
-        payload = joblib.load(path)
+        try:
+            payload = joblib.load(path)
+        except OSError:
+            raise
+        except Exception as exc:  # a truncated or foreign file fails in many ways when unpickled
+            raise ValueError(f"{path}: not a readable model ({exc!r}); train again") from exc
         if (
             not isinstance(payload, dict)
             or payload.get("format") != _FORMAT
@@ -300,7 +315,7 @@ def load_or_train(
     if path.exists():
         try:
             cached = IntentClassifier.load(path)
-        except (ValueError, OSError, EOFError, AttributeError, ImportError) as exc:
+        except (ValueError, OSError) as exc:
             log.info("NLU model cache %s unusable (%s): training again", path, exc)
         else:
             if cached.fingerprint == fingerprint:

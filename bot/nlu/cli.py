@@ -99,4 +99,3 @@ def evaluate_command(directory: Path, model_path: Path, show_errors: bool) -> No
             click.echo(f"  {failure}", err=True)
         raise SystemExit(1)
     click.echo(f"\nOK: accuracy {report.overall.accuracy:.1%}, every intent F1 >= {F1_TARGET:.2f}")
-

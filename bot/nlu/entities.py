@@ -49,9 +49,7 @@ _DATES = (
     # 01/12 (a slash only: "1.5" is a number)
     re.compile(r"(?<![\d/.:,-])(?P<day>\d\d?)/(?P<month>\d\d?)(?P<year>)(?![\d/.:,-]|\.\d)"),
     # 1er décembre 2022, 8 dec, 8th of December, 8 December 2022
-    re.compile(
-        rf"(?<![\w/.,:-]){_DAY}(?:\s+of)?\s+(?P<month>{_MONTH})\.?(?:\s+{_YEAR})?(?![\w-])"
-    ),
+    re.compile(rf"(?<![\w/.,:-]){_DAY}(?:\s+of)?\s+(?P<month>{_MONTH})\.?(?:\s+{_YEAR})?(?![\w-])"),
     # December 8, December 8th, 2022
     re.compile(rf"(?<![\w-])(?P<month>{_MONTH})\.?\s+{_DAY}(?:,?\s+{_YEAR})?(?![\w:/.-]|\.\d)"),
 )
@@ -72,9 +70,12 @@ _BALLOT = re.compile(
 _UPPERCASE_ONLY = frozenset({"cap", "ct", "cpe"})
 """Short names that are ordinary words in lowercase ("garder le cap", SMS "ct")."""
 _BALLOT_CONTEXT = re.compile(
-    r"(?:scrutins?|votes?|elections?|commissions?|comites?|bulletins?|ballots?)\s+(?:(?:la|le|du|de la|for|the)\s+)?$"
+    r"(?:scrutins?|votes?|elections?|commissions?|comites?|bulletins?|ballots?)\s+"
+    r"(?:(?:la|le|du|de la|for|the)\s+)?$"
 )
-_JOB_CONTEXT = re.compile(r"(?:suis|etre|comme|tant que|poste de|metier de|job as|i am an?|i m an?)\s+$")
+_JOB_CONTEXT = re.compile(
+    r"(?:suis|etre|comme|tant que|poste de|metier de|job as|i am an?|i m an?)\s+$"
+)
 _SCOPES: Mapping[str, str] = {
     "etablissement": "d'établissement",
     "ministeriel": "ministériel",
@@ -85,7 +86,7 @@ _SCOPES: Mapping[str, str] = {
 
 
 def _scope(raw: str) -> str:
-    """The scope after a ballot's name, in its usual spelling ("d etablissement" -> d'établissement)."""
+    """A ballot's scope in its usual spelling ("d etablissement" -> "d'établissement")."""
     for stem, spelling in _SCOPES.items():
         if stem in raw:
             return spelling

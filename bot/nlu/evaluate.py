@@ -71,9 +71,7 @@ class Scores:
         """What misses the targets, in words; empty when all is well."""
         problems = []
         if self.total and self.accuracy < ACCURACY_TARGET:
-            problems.append(
-                f"{self.name}: accuracy {self.accuracy:.1%} < {ACCURACY_TARGET:.0%}"
-            )
+            problems.append(f"{self.name}: accuracy {self.accuracy:.1%} < {ACCURACY_TARGET:.0%}")
         problems += [
             f"{self.name}: {s.intent} F1 {s.f1:.2f} < {F1_TARGET:.2f}"
             for s in self.intents

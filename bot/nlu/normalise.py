@@ -92,6 +92,11 @@ SMS_WORDS: Mapping[str, str] = {
     "thnx": "thanks",
     "idk": "i dont know",
     "pwd": "password",
+    "pw": "password",
+    "passwd": "password",
+    "ty": "thanks",
+    "im": "i m",
+    "cannot": "cant",
 }
 """SMS spellings, whole words, to what they stand for ("ac", the academies' prefix, stays)."""
 

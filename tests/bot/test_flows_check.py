@@ -165,8 +165,3 @@ def test_cli_passes_on_shipped_flows() -> None:
     result = CliRunner().invoke(main, ["flows", "check"])
     assert result.exit_code == 0, result.output
     assert "flows OK" in result.output
-
-
-def test_intent_state_without_topic_label(settings: Settings, flows_dir: Path) -> None:
-    edit(flows_dir / "topic.yaml", "    topic: topic.label.next\n", "")
-    assert only(check(settings), "has intents but no 'topic' label").line == 13

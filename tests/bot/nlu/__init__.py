@@ -94,7 +94,13 @@ SMALL: dict[str, dict[str, list[str]]] = {
 """A few examples per intent and language: enough to train, small enough to train in a blink."""
 
 INTENTS = {
-    "reported": ["greet", "notice_missing", "voting_code_where", "out_of_scope", "password_forgotten"],
+    "reported": [
+        "greet",
+        "notice_missing",
+        "voting_code_where",
+        "out_of_scope",
+        "password_forgotten",
+    ],
     "finer": {"notice_what": "voting_code_where", "vote_advice": "out_of_scope"},
 }
 

@@ -64,7 +64,7 @@ def test_a_malformed_examples_file_names_the_file_and_intent(
     tmp_path: Path, body: str, message: str
 ) -> None:
     path = write(tmp_path, "fr.yaml", body)
-    with pytest.raises(NluDataError, match="fr.yaml") as raised:
+    with pytest.raises(NluDataError, match=r"fr\.yaml") as raised:
         load_examples(tmp_path)
     assert message in str(raised.value)
     assert str(path) in str(raised.value)
@@ -84,10 +84,8 @@ def test_a_directory_without_examples_says_so(tmp_path: Path) -> None:
         ("reported: [greet]\nfiner: [hello]", "'finer' must map"),
     ],
 )
-def test_a_malformed_intent_map_says_what_is_wrong(
-    tmp_path: Path, body: str, message: str
-) -> None:
-    with pytest.raises(NluDataError, match="intents.yaml") as raised:
+def test_a_malformed_intent_map_says_what_is_wrong(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(NluDataError, match=r"intents\.yaml") as raised:
         load_intent_map(write(tmp_path, "intents.yaml", body))
     assert message in str(raised.value)
 
