@@ -40,6 +40,7 @@ test: locales flows-check lint
 
 bench: locales
 	$(BIN)/python bench/engine_turn.py
+	$(BIN)/python bench/nlu_latency.py
 	$(BIN)/python bench/guard_rates.py
 	$(BIN)/python bench/registry_import.py
 
