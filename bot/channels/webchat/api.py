@@ -18,6 +18,7 @@ from bot.conversations import (
     Inbound,
     Outcome,
 )
+from bot.engine.turn import Understood
 from bot.i18n.catalog import Catalogs
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,17 @@ def _outcome(outcome: Outcome, understood: bool = True) -> dict[str, object]:
     }
     if understood:
         u = outcome.understood
-        body["understood"] = None if u is None else {"intent": u.intent, "confidence": u.confidence}
+        body["understood"] = None if u is None else understood_json(u)
     return body
+
+
+def understood_json(understood: Understood) -> dict[str, object]:
+    """The chat API's `understood`: the reported intent, its confidence, what was found."""
+    return {
+        "intent": understood.intent,
+        "confidence": round(understood.confidence, 4),
+        "entities": [{"kind": e.kind, "value": e.value} for e in understood.entities],
+    }
 
 
 async def create_conversation(request: web.Request) -> web.Response:
