@@ -8,6 +8,7 @@ import weakref
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
+from backend.background import BackgroundWork
 from bot.clock import Clock
 from bot.election import Election
 from bot.engine.model import Flows
@@ -131,7 +132,7 @@ class Conversations:
         self.threshold = threshold
         self.clarify_threshold = clarify_threshold
         self.binding_ttl = binding_ttl
-        self._background: set[asyncio.Task[None]] = set()
+        self._background = BackgroundWork("conversations")
         self._labels = button_labels(flows, catalogs.locales)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -245,7 +246,7 @@ class Conversations:
             elif isinstance(effect, SendActivationLink):
                 after_commit.append(self._link_sender(effect.voter_id, result.state.locale))
         for work in after_commit:
-            self._in_background(work)
+            self._background.start(work)
         return Outcome(
             conversation_id,
             messages,
@@ -295,23 +296,9 @@ class Conversations:
     def _link_sender(self, voter_id: int, locale: str) -> AfterCommit:
         return lambda: self.mails.send_activation_link(voter_id, locale)
 
-    def _in_background(self, work: AfterCommit) -> None:
-        """Runs post-commit work (mails) without making the voter wait for it."""
-
-        async def run() -> None:
-            try:
-                await work()
-            except Exception:
-                log.exception("post-commit work failed")
-
-        task = asyncio.get_running_loop().create_task(run())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def drain(self) -> None:
         """Waits for post-commit work (mails) to finish: at shutdown and in tests."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self._background.drain()
 
     async def history(self, conversation_id: str) -> tuple[Snapshot, list[dict[str, object]]]:
         """The conversation's state and transcript."""

@@ -17,6 +17,7 @@ from sanic.config import Config
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.background import BackgroundWork, Work
 from backend.db.models import AuditEvent, IdentityChallenge
 from backend.db.time import aware, utc
 from backend.rasa_actions import CodeCheck, Ports, Proof, Status
@@ -52,7 +53,7 @@ class SqlBackend:
         self.send_code = send_code
         self.send_link = send_link
         self.binding_ttl = binding_ttl or backend.identity.limits.binding_ttl
-        self._background: set[asyncio.Task[None]] = set()
+        self._background = BackgroundWork("rasa actions")
 
     async def start_identity(
         self, conversation_id: str, address: str, locale: str, now: datetime
@@ -143,23 +144,13 @@ class SqlBackend:
         """Logs the request (the Rasa side pauses the conversation for its hand-over tool)."""
         log.info("Rasa conversation %s asks for a person", conversation_id)
 
-    def _after_commit(self, work: Callable[[], Awaitable[None]]) -> None:
+    def _after_commit(self, work: Work) -> None:
         """Runs `work` in the background: the answer does not wait for (nor reveal) a mail."""
-
-        async def run() -> None:
-            try:
-                await work()
-            except Exception:
-                log.exception("a mail of the Rasa actions failed")
-
-        task = asyncio.get_running_loop().create_task(run())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._background.start(work)
 
     async def drain(self) -> None:
         """Waits for the mails in flight: at shutdown and in tests."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self._background.drain()
 
 
 def build_executor(ports: Ports) -> ActionExecutor:
