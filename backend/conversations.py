@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from backend.db.models import Conversation, TranscriptLine
+from backend.db.models import Conversation, ProcessedUpdate, TranscriptLine
 from backend.db.time import utc
 from backend.turn import Backend, TurnBackend
 
@@ -24,7 +25,13 @@ class SqlConversationTx:
         self.backend = TurnBackend(backend, connection)
 
     async def create(
-        self, channel: str, snapshot: Mapping[str, object], status: str, locale: str, now: datetime
+        self,
+        channel: str,
+        snapshot: Mapping[str, object],
+        status: str,
+        locale: str,
+        now: datetime,
+        chat_key: str | None = None,
     ) -> str:
         """Stores a new conversation and returns its id (a random UUID)."""
         conversation_id = str(uuid.uuid4())
@@ -33,6 +40,7 @@ class SqlConversationTx:
             insert(Conversation).values(
                 id=conversation_id,
                 channel=channel,
+                chat_key=chat_key,
                 status=status,
                 locale=locale,
                 snapshot=dict(snapshot),
@@ -41,6 +49,31 @@ class SqlConversationTx:
             )
         )
         return conversation_id
+
+    async def find(self, channel: str, chat_key: str) -> str | None:
+        """The conversation of a channel's chat, if there is one."""
+        return await self.connection.scalar(
+            select(Conversation.id).where(
+                Conversation.channel == channel, Conversation.chat_key == chat_key
+            )
+        )
+
+    async def claim_update(
+        self, channel: str, update_key: str, conversation_id: str, now: datetime
+    ) -> bool:
+        """Records an update as processed; False if it already was (a redelivery)."""
+        values = {
+            "channel": channel,
+            "update_key": update_key,
+            "conversation_id": conversation_id,
+            "processed_at": utc(now),
+        }
+        dialect = self.connection.dialect.name
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        result = await self.connection.execute(
+            insert_(ProcessedUpdate).values(**values).on_conflict_do_nothing()
+        )
+        return result.rowcount == 1
 
     async def load(self, conversation_id: str) -> Mapping[str, object] | None:
         """The conversation's state, its row locked (on PostgreSQL) until the transaction ends."""

@@ -103,6 +103,8 @@ class Outcome:
     understood: Understood | None
     status: Status
     locale: str
+    duplicate: bool = False
+    """The update was already processed (a redelivery): nothing was stored, nothing to send."""
 
 
 class Conversations:
@@ -157,9 +159,13 @@ class Conversations:
         return found
 
     async def start(
-        self, channel: str, locale: str | None = None, topic: str | None = None
+        self,
+        channel: str,
+        locale: str | None = None,
+        topic: str | None = None,
+        chat_key: str | None = None,
     ) -> Outcome:
-        """Opens a conversation and answers with the welcome."""
+        """Opens a conversation (of a channel's chat, if given) and answers with the welcome."""
         chosen = self._locale(locale)
         ctx = self.context()
         state = first_state(chosen or DEFAULT_LOCALE)
@@ -172,9 +178,15 @@ class Conversations:
                 result.state.status,
                 result.state.locale,
                 ctx.now,
+                chat_key,
             )
             await tx.append(conversation_id, [_bot_entry(m) for m in messages], ctx.now)
         return Outcome(conversation_id, messages, None, result.state.status, result.state.locale)
+
+    async def find_chat(self, channel: str, chat_key: str) -> str | None:
+        """The conversation of a channel's chat (a Telegram chat), if it has one."""
+        async with self.store.transaction() as tx:
+            return await tx.find(channel, chat_key)
 
     def validate(self, inbound: Inbound) -> Typed | Click:
         """The engine event of a voter's message; raises before anything is stored."""
@@ -190,10 +202,14 @@ class Conversations:
             raise TextTooLong()
         return Typed(text.strip(), client_locale=locale)
 
-    async def handle(self, conversation_id: str, inbound: Inbound) -> Outcome:
+    async def handle(
+        self, conversation_id: str, inbound: Inbound, update_key: str | None = None
+    ) -> Outcome:
         """One turn: the voter's message is stored with the replies, then the replies returned.
 
-        A typed text goes through the guard before anything stores, logs or reads it."""
+        A typed text goes through the guard before anything stores, logs or reads it. With an
+        `update_key` (a channel's delivery id), a redelivered update is not answered twice: the
+        key is claimed in the turn's own transaction."""
         inbound_event = self.validate(inbound)
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         async with lock, self.store.transaction() as tx:
@@ -203,6 +219,10 @@ class Conversations:
             state = _state(snapshot)
             channel = str(snapshot.get("channel", "webchat"))
             now = self.clock.now()
+            if update_key is not None and not await tx.claim_update(
+                channel, update_key, conversation_id, now
+            ):
+                return Outcome(conversation_id, (), None, state.status, state.locale, True)
             voter = await self._bound_voter(tx.backend, state, now)
             if isinstance(inbound_event, Typed):
                 prepared = await prepare_text(

@@ -90,9 +90,25 @@ class ConversationTx(Protocol):
         ...
 
     async def create(
-        self, channel: str, snapshot: Snapshot, status: str, locale: str, now: datetime
+        self,
+        channel: str,
+        snapshot: Snapshot,
+        status: str,
+        locale: str,
+        now: datetime,
+        chat_key: str | None = None,
     ) -> str:
-        """Stores a new conversation and returns its id."""
+        """Stores a new conversation (of a channel's chat, if given) and returns its id."""
+        ...
+
+    async def find(self, channel: str, chat_key: str) -> str | None:
+        """The conversation of a channel's chat, if there is one."""
+        ...
+
+    async def claim_update(
+        self, channel: str, update_key: str, conversation_id: str, now: datetime
+    ) -> bool:
+        """Records an update as processed, in this transaction; False if it already was."""
         ...
 
     async def load(self, conversation_id: str) -> Snapshot | None:

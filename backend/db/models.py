@@ -16,17 +16,31 @@ class Base(DeclarativeBase):
 
 
 class Conversation(Base):
-    """A conversation: its channel, where it stands, its language and status."""
+    """A conversation: its channel (and chat there), where it stands, its language and status."""
 
     __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_chat", "channel", "chat_key", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
+    chat_key: Mapped[str | None] = mapped_column(String(128))
+    """The channel's own key of the chat (a Telegram chat id); None for the web chat."""
     status: Mapped[str] = mapped_column(String(16), index=True)
     locale: Mapped[str] = mapped_column(String(8))
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ProcessedUpdate(Base):
+    """An update a channel delivered and the assistant answered: never answered twice."""
+
+    __tablename__ = "processed_updates"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    update_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(36))
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class TranscriptLine(Base):
