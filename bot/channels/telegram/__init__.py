@@ -1,0 +1,1 @@
+"""What both Telegram drivers (aiogram, python-telegram-bot) share: no library object here."""
