@@ -10,6 +10,7 @@ import pytest
 from backend.platform import Ballot, VoterRecord
 from backend.web.outbox import KEYS as OUTBOX_KEYS
 from backend.web.portal import KEYS as PORTAL_KEYS
+from bot.channels.telegram.session import KEYS as TELEGRAM_KEYS
 from bot.clock import parse_instant
 from bot.election import PHASES, Phase, load_election
 from bot.engine.loader import load_flows
@@ -38,7 +39,7 @@ SAMPLE_TIMES = {
 def used_keys() -> set[str]:
     keys = {p.key for s in FLOWS for p in s.say} | {b.label for s in FLOWS for b in s.buttons}
     keys |= {s.topic for s in FLOWS if s.topic}
-    keys |= ENGINE_KEYS | FORMAT_KEYS | MAIL_KEYS | OUTBOX_KEYS | PORTAL_KEYS
+    keys |= ENGINE_KEYS | FORMAT_KEYS | MAIL_KEYS | OUTBOX_KEYS | PORTAL_KEYS | TELEGRAM_KEYS
     keys |= {f"language.name.{lang}" for lang in CATALOGS.locales}
     keys |= set(re.findall(r"\{\{\s*(webchat\.[a-z_.]+)\s*\}\}", PAGE))
     return keys

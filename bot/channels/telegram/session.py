@@ -1,0 +1,89 @@
+"""A Telegram turn without the library: which conversation, which message, what to send back.
+
+Both drivers (aiogram, python-telegram-bot) turn an update into a `ChatMessage`, ask `answer`
+what to do, and carry out the returned `TelegramTurn` with their own library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.channels.telegram.render import TelegramMessage, telegram_messages
+from bot.conversations import ConversationError, Conversations, Inbound
+from bot.engine.step import parse_command
+from bot.i18n.render import RenderedMessage
+
+CHANNEL = "telegram"
+SECRET_INTENT = "secret_shared"
+REFUSALS = {
+    "empty_text": "webchat.error_empty",
+    "text_too_long": "webchat.error_too_long",
+    "unknown_action": "webchat.error_unknown_action",
+}
+"""The polite answer (a message key) to a message the conversation service refuses."""
+
+COMMANDS = ("start", "menu", "aide", "langue", "agent")
+"""The commands published to Telegram (`setMyCommands`), described in each language."""
+KEYS = frozenset({"telegram.text_only", *(f"telegram.command.{c}" for c in COMMANDS)})
+"""The message keys of the Telegram channel itself."""
+
+
+def command_list(conversations: Conversations, locale: str) -> list[tuple[str, str]]:
+    """(command, description) pairs in `locale`, for `setMyCommands`."""
+    t = conversations.catalogs.translator(locale)
+    return [(c, t.gettext(f"telegram.command.{c}")) for c in COMMANDS]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """What a voter sent in a private chat: a text, or a button's action."""
+
+    chat_id: int
+    update_id: int
+    language: str | None
+    text: str | None = None
+    action: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramTurn:
+    """What a driver must do: delete the voter's message (a secret), then send the messages."""
+
+    messages: tuple[TelegramMessage, ...]
+    delete_voter_message: bool = False
+
+
+def _language(code: str | None) -> str | None:
+    return None if not code else code.split("-")[0].lower()
+
+
+async def answer(conversations: Conversations, message: ChatMessage) -> TelegramTurn:
+    """The conversation's answer to one message; nothing when the update was already answered."""
+    chat_key = str(message.chat_id)
+    language = _language(message.language)
+    if language is not None and conversations.catalogs.supported(language) is None:
+        language = None
+    conversation_id = await conversations.find_chat(CHANNEL, chat_key)
+    replies: list[RenderedMessage] = []
+    if conversation_id is None:
+        command = parse_command(message.text or "")
+        topic = command[1] if command is not None and command[0] == "start" else None
+        opened = await conversations.start(CHANNEL, language, topic or None, chat_key=chat_key)
+        conversation_id = opened.conversation_id
+        if command is not None and command[0] == "start":
+            return TelegramTurn(tuple(telegram_messages(opened.messages)))
+        replies += opened.messages
+    inbound = Inbound(text=message.text, action=message.action, locale=language)
+    try:
+        outcome = await conversations.handle(
+            conversation_id, inbound, update_key=str(message.update_id)
+        )
+    except ConversationError as refused:
+        key = REFUSALS.get(refused.code, "webchat.error_generic")
+        text = conversations.catalogs.translator(language or "fr").gettext(key)
+        return TelegramTurn((TelegramMessage(text),))
+    if outcome.duplicate:
+        return TelegramTurn(())
+    secret = outcome.understood is not None and outcome.understood.intent == SECRET_INTENT
+    replies += outcome.messages
+    return TelegramTurn(tuple(telegram_messages(replies)), delete_voter_message=secret)

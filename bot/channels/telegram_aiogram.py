@@ -1,0 +1,86 @@
+"""The Telegram channel on aiogram 3: updates in, the conversation's answer out. No dialog here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.enums import ChatAction, ChatType
+from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
+
+from bot.channels.telegram.session import ChatMessage, TelegramTurn, answer, command_list
+from bot.conversations import Conversations
+
+log = logging.getLogger(__name__)
+
+
+async def _carry_out(bot: Bot, chat_id: int, turn: TelegramTurn, voter_message: int | None) -> None:
+    if turn.delete_voter_message and voter_message is not None:
+        try:
+            await bot.delete_message(chat_id, voter_message)
+        except Exception:
+            log.warning("could not delete a message that looked like a secret", exc_info=True)
+    for message in turn.messages:
+        markup = message.reply_markup()
+        await bot.send_message(
+            chat_id,
+            message.text,
+            reply_markup=None if markup is None else InlineKeyboardMarkup.model_validate(markup),
+        )
+
+
+def build_router(conversations: Conversations) -> Router:
+    """The handlers: private texts, button presses, and a polite answer to anything else."""
+    router = Router(name="assesseur")
+    private = F.chat.type == ChatType.PRIVATE
+
+    @router.message(private, F.text)
+    async def on_text(message: Message, bot: Bot, event_update: Update) -> None:
+        await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+        language = message.from_user.language_code if message.from_user else None
+        turn = await answer(
+            conversations,
+            ChatMessage(message.chat.id, event_update.update_id, language, text=message.text),
+        )
+        await _carry_out(bot, message.chat.id, turn, message.message_id)
+
+    @router.callback_query(F.data, F.message)
+    async def on_press(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
+        await query.answer()
+        if query.message is None:
+            return
+        chat_id = query.message.chat.id
+        turn = await answer(
+            conversations,
+            ChatMessage(
+                chat_id, event_update.update_id, query.from_user.language_code, action=query.data
+            ),
+        )
+        await _carry_out(bot, chat_id, turn, None)
+
+    @router.message(private)
+    async def on_other(message: Message) -> None:
+        language = message.from_user.language_code if message.from_user else None
+        t = conversations.catalogs.translator((language or "fr")[:2])
+        await message.answer(t.gettext("telegram.text_only"))
+
+    return router
+
+
+async def publish_commands(bot: Bot, conversations: Conversations) -> None:
+    """`setMyCommands` in every language (French also as the default list)."""
+    for locale in conversations.catalogs.locales:
+        commands = [
+            BotCommand(command=c, description=d) for c, d in command_list(conversations, locale)
+        ]
+        await bot.set_my_commands(commands, language_code=locale)
+        if locale == "fr":
+            await bot.set_my_commands(commands)
+
+
+def build_dispatcher(conversations: Conversations, **data: Any) -> Dispatcher:
+    """A dispatcher with the assistant's router."""
+    dispatcher = Dispatcher(**data)
+    dispatcher.include_router(build_router(conversations))
+    return dispatcher
