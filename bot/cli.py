@@ -196,3 +196,7 @@ main.add_command(rasa_actions)
 from bot.nlu.cli import nlu  # noqa: E402
 
 main.add_command(nlu)
+
+from backend.telegram_emulator.cli import telegram_emulator  # noqa: E402
+
+main.add_command(telegram_emulator)

@@ -61,6 +61,18 @@ def _translator(catalogs: Catalogs) -> Callable[[str, str], str]:
     return lambda locale, key: catalogs.translator(locale).gettext(key)
 
 
+def start_telegram(settings: Settings, services: Services) -> asyncio.Task[None] | None:
+    """The Telegram bot by long polling, when a token is configured."""
+    if not settings.telegram_token:
+        return None
+    if settings.telegram_driver != "aiogram":
+        raise ValueError("only the aiogram driver is available in this version")
+    from bot.channels.telegram_aiogram import make_bot, poll
+
+    bot = make_bot(settings.telegram_token, settings.telegram_api_base)
+    return asyncio.get_running_loop().create_task(poll(services.conversations, bot))
+
+
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
     """The whole web application; the database schema is brought up to date on start."""
     app = web.Application(middlewares=[security_headers, json_errors], client_max_size=MAX_BODY)
@@ -73,8 +85,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         await start(services)
+        telegram = start_telegram(settings, services)
         app[READY].set()
         yield
+        if telegram is not None:
+            telegram.cancel()
+            await asyncio.gather(telegram, return_exceptions=True)
         await close(services)
 
     def negotiate(request: web.Request) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     telegram_token: str | None = None
     telegram_api_base: str | None = None
+    """A Bot API server other than Telegram's (`assesseur telegram-emulator`, a local server)."""
+    telegram_driver: Literal["aiogram", "ptb"] = "aiogram"
     secret_key: str | None = None
     smtp_url: str | None = None
     election: str = "2026"

@@ -141,7 +141,9 @@ async def test_health_and_page(chat: ChatDriver) -> None:
 
 
 async def test_understood_reports_the_entities_found(chat: ChatDriver) -> None:
-    reply = await chat.say("le CSA d'établissement n'apparaît pas, j'écris de prenom.nom@ac-lyon.fr")
+    reply = await chat.say(
+        "le CSA d'établissement n'apparaît pas, j'écris de prenom.nom@ac-lyon.fr"
+    )
     found = {(e["kind"], e["value"]) for e in reply.body["understood"]["entities"]}
     assert ("email", "prenom.nom@ac-lyon.fr") in found
     assert any(kind == "ballot" for kind, _ in found)

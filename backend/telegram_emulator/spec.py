@@ -19,7 +19,7 @@ DEFAULT_SPEC_PATH = (
 
 _LENGTH = re.compile(r"(\d+)-(\d+) (characters|bytes)")
 _AT_MOST_ITEMS = re.compile(r"At most (\d+) [\w ]+? can be specified")
-_MUST_BE = re.compile(r"(?:must be|always) [\"“]?([a-z_]+)[\"”]?\s*$")
+_MUST_BE = re.compile(r"(?:must be|always) [\"“]?([a-z0-9_]+)[\"”]?\s*$")
 _ONE_OF_OTHER = re.compile(
     r"(Exactly|At most) one of the fields other than (.+?) must be used", re.IGNORECASE
 )

@@ -84,3 +84,24 @@ def build_dispatcher(conversations: Conversations, **data: Any) -> Dispatcher:
     dispatcher = Dispatcher(**data)
     dispatcher.include_router(build_router(conversations))
     return dispatcher
+
+
+def make_bot(token: str, api_base: str | None = None) -> Bot:
+    """An aiogram Bot, talking to `api_base` (a local Bot API server) when given."""
+    if api_base is None:
+        return Bot(token)
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+    return Bot(token, session=session)
+
+
+async def poll(conversations: Conversations, bot: Bot) -> None:
+    """Long polling until cancelled. Updates are handled one after the other, so that the next
+    `getUpdates` (which acknowledges them) is asked only once their turns are committed."""
+    await publish_commands(bot, conversations)
+    dispatcher = build_dispatcher(conversations)
+    await dispatcher.start_polling(
+        bot, handle_as_tasks=False, handle_signals=False, close_bot_session=True
+    )
