@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -15,6 +16,9 @@ from backend.web.outbox import add_outbox_routes
 from backend.web.portal import add_portal_routes
 from bot.channels.webchat.api import CONVERSATIONS, MAX_BODY, add_routes, json_errors
 from bot.clock import Clock
+
+if TYPE_CHECKING:
+    from bot.channels.telegram_aiogram import Polling
 from bot.i18n.catalog import Catalogs
 from bot.settings import Settings
 from bot.wiring import Services, build_services, close, start
@@ -61,16 +65,19 @@ def _translator(catalogs: Catalogs) -> Callable[[str, str], str]:
     return lambda locale, key: catalogs.translator(locale).gettext(key)
 
 
-def start_telegram(settings: Settings, services: Services) -> asyncio.Task[None] | None:
+def start_telegram(settings: Settings, services: Services) -> Polling | None:
     """The Telegram bot by long polling, when a token is configured."""
     if not settings.telegram_token:
         return None
     if settings.telegram_driver != "aiogram":
         raise ValueError("only the aiogram driver is available in this version")
-    from bot.channels.telegram_aiogram import make_bot, poll
+    from bot.channels.telegram_aiogram import Polling, make_bot
 
-    bot = make_bot(settings.telegram_token, settings.telegram_api_base)
-    return asyncio.get_running_loop().create_task(poll(services.conversations, bot))
+    polling = Polling(
+        services.conversations, make_bot(settings.telegram_token, settings.telegram_api_base)
+    )
+    polling.start()
+    return polling
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
@@ -89,8 +96,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
         app[READY].set()
         yield
         if telegram is not None:
-            telegram.cancel()
-            await asyncio.gather(telegram, return_exceptions=True)
+            await telegram.stop()
         await close(services)
 
     def negotiate(request: web.Request) -> str:

@@ -106,7 +106,7 @@ async def start_server(
     emulator: TelegramEmulator, host: str = "127.0.0.1", port: int = 0
 ) -> RunningEmulator:
     """Serves the emulator on host:port (0: a free port) and returns where."""
-    runner = web.AppRunner(create_app(emulator), access_log=None)
+    runner = web.AppRunner(create_app(emulator), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -9,7 +11,13 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.enums import ChatAction, ChatType
 from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
 
-from bot.channels.telegram.session import ChatMessage, TelegramTurn, answer, command_list
+from bot.channels.telegram.session import (
+    ChatMessage,
+    TelegramTurn,
+    answer,
+    command_list,
+    text_only,
+)
 from bot.conversations import Conversations
 
 log = logging.getLogger(__name__)
@@ -62,8 +70,7 @@ def build_router(conversations: Conversations) -> Router:
     @router.message(private)
     async def on_other(message: Message) -> None:
         language = message.from_user.language_code if message.from_user else None
-        t = conversations.catalogs.translator((language or "fr")[:2])
-        await message.answer(t.gettext("telegram.text_only"))
+        await message.answer(await text_only(conversations, message.chat.id, language))
 
     return router
 
@@ -97,11 +104,36 @@ def make_bot(token: str, api_base: str | None = None) -> Bot:
     return Bot(token, session=session)
 
 
-async def poll(conversations: Conversations, bot: Bot) -> None:
-    """Long polling until cancelled. Updates are handled one after the other, so that the next
+class Polling:
+    """The bot by long polling. Updates are handled one after the other, so that the next
     `getUpdates` (which acknowledges them) is asked only once their turns are committed."""
-    await publish_commands(bot, conversations)
-    dispatcher = build_dispatcher(conversations)
-    await dispatcher.start_polling(
-        bot, handle_as_tasks=False, handle_signals=False, close_bot_session=True
-    )
+
+    def __init__(self, conversations: Conversations, bot: Bot, timeout: int = 10) -> None:
+        self.conversations = conversations
+        self.bot = bot
+        self.timeout = timeout
+        self.dispatcher = build_dispatcher(conversations)
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        await publish_commands(self.bot, self.conversations)
+        await self.dispatcher.start_polling(
+            self.bot,
+            polling_timeout=self.timeout,
+            handle_as_tasks=False,
+            handle_signals=False,
+            close_bot_session=False,
+        )
+
+    def start(self) -> None:
+        """Starts polling in the background."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stops polling after the update in hand, and closes the bot's session."""
+        if self._task is not None:
+            with contextlib.suppress(RuntimeError):  # "Polling is not started" (yet, or any more)
+                await asyncio.wait_for(self.dispatcher.stop_polling(), timeout=5)
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.bot.session.close()

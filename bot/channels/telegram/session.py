@@ -87,3 +87,13 @@ async def answer(conversations: Conversations, message: ChatMessage) -> Telegram
     secret = outcome.understood is not None and outcome.understood.intent == SECRET_INTENT
     replies += outcome.messages
     return TelegramTurn(tuple(telegram_messages(replies)), delete_voter_message=secret)
+
+
+async def text_only(conversations: Conversations, chat_id: int, language: str | None) -> str:
+    """The polite answer to a photo, a sticker, a voice note...: in the conversation's language."""
+    locale = _language(language) or "fr"
+    conversation_id = await conversations.find_chat(CHANNEL, str(chat_id))
+    if conversation_id is not None:
+        snapshot, _ = await conversations.history(conversation_id)
+        locale = str(snapshot.get("locale") or locale)
+    return conversations.catalogs.translator(locale).gettext("telegram.text_only")

@@ -1,0 +1,86 @@
+"""The assistant in Telegram (aiogram driver, long polling), against the local Bot API server
+that checks every request against the specification: no violation allowed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from backend.telegram_emulator import TelegramEmulator, start_server
+from bot.clock import FrozenClock, parse_instant
+from bot.server import create_app
+from bot.settings import Settings
+
+TOKEN = "123456:TEST"
+
+
+@pytest.fixture
+async def telegram(tmp_path: Path) -> AsyncIterator[TelegramEmulator]:
+    emulator = TelegramEmulator(TOKEN)
+    running = await start_server(emulator)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/telegram.db",
+        election="2022",
+        secret_key="telegram-test",
+        telegram_token=TOKEN,
+        telegram_api_base=running.base_url,
+        telegram_polling_timeout=1,
+    )
+    client: TestClient[Any, Any] = TestClient(
+        TestServer(create_app(settings, clock=FrozenClock(parse_instant("2022-12-02T10:00+01:00"))))
+    )
+    await client.start_server()
+    yield emulator
+    await client.close()
+    await running.close()
+    assert emulator.violations == []
+
+
+async def replies(emulator: TelegramEmulator, chat_id: int, count: int) -> list[Any]:
+    await emulator.wait_until(lambda: len(emulator.bot_messages(chat_id)) >= count, timeout=10)
+    return emulator.bot_messages(chat_id)
+
+
+async def test_a_voter_talks_to_the_assistant_in_telegram(telegram: TelegramEmulator) -> None:
+    await telegram.wait_until(lambda: bool(telegram.commands(language_code="en")), timeout=10)
+    assert {c["command"] for c in telegram.commands(language_code="fr")} >= {"menu", "aide"}
+    assert {c["command"] for c in telegram.commands(language_code="en")} >= {"menu", "langue"}
+
+    telegram.user_says(501, "/start")
+    welcome = (await replies(telegram, 501, 1))[0]
+    assert "Assesseur" in (welcome.text or "")
+    assert welcome.reply_markup is not None
+    assert telegram.chat_actions(501)
+
+    telegram.user_says(501, "j'ai perdu ma notice de vote")
+    answer = (await replies(telegram, 501, 2))[-1]
+    assert "réassort" in (answer.text or "")
+
+    telegram.user_presses(501, answer.message_id, "menu.start")
+    menu = (await replies(telegram, 501, 3))[-1]
+    assert menu.reply_markup is not None
+    await telegram.wait_until(lambda: not telegram.unanswered_callbacks, timeout=10)
+
+
+async def test_a_secret_is_deleted_from_the_chat(telegram: TelegramEmulator) -> None:
+    telegram.user_says(502, "/start")
+    await replies(telegram, 502, 1)
+    secret = telegram.user_says(502, "voici mon mot de passe Tournesol#2022bleu")
+    assert secret
+    warning = (await replies(telegram, 502, 2))[-1]
+    assert "masqué" in (warning.text or "")
+    await telegram.wait_until(lambda: len(telegram.deleted(502)) == 1, timeout=10)
+
+
+async def test_deep_link_english_and_other_content(telegram: TelegramEmulator) -> None:
+    telegram.user_says(503, "/start reassort", language_code="en")
+    first = (await replies(telegram, 503, 1))[0]
+    assert "réassort" in (first.text or "")
+    assert "voting code" in (first.text or "")
+    telegram.user_sends(503, kind="sticker")
+    polite = (await replies(telegram, 503, 2))[-1]
+    assert "written messages" in (polite.text or "")
