@@ -84,3 +84,13 @@ async def test_deep_link_english_and_other_content(telegram: TelegramEmulator) -
     telegram.user_sends(503, kind="sticker")
     polite = (await replies(telegram, 503, 2))[-1]
     assert "written messages" in (polite.text or "")
+
+
+async def test_flood_control_is_waited_out_not_dropped(telegram: TelegramEmulator) -> None:
+    telegram.user_says(504, "/start")
+    await replies(telegram, 504, 1)
+    telegram.fail_next("sendMessage", error_code=429, retry_after=1)
+    telegram.user_says(504, "comment voter ?")
+    answer = (await replies(telegram, 504, 2))[-1]
+    assert "JE VOTE" in (answer.text or "") or "vote" in (answer.text or "").lower()
+    assert any("429" in str(e) or "retry" in str(e).lower() for e in telegram.errors)

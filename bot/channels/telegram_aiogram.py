@@ -8,7 +8,14 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.enums import ChatAction, ChatType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot.channels.telegram.session import (
@@ -93,15 +100,49 @@ def build_dispatcher(conversations: Conversations, **data: Any) -> Dispatcher:
     return dispatcher
 
 
-def make_bot(token: str, api_base: str | None = None) -> Bot:
-    """An aiogram Bot, talking to `api_base` (a local Bot API server) when given."""
-    if api_base is None:
-        return Bot(token)
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
+class RetryAfter(BaseRequestMiddleware):
+    """A request refused by Telegram's flood control (429) is retried once the wait is over,
+    a few times, rather than dropped."""
 
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
-    return Bot(token, session=session)
+    def __init__(self, attempts: int = 3, longest_wait: float = 60.0) -> None:
+        self.attempts = attempts
+        self.longest_wait = longest_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        """Makes the request; on a 429, waits `retry_after` seconds and tries again."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as refused:
+                if attempt == self.attempts or refused.retry_after > self.longest_wait:
+                    raise
+                log.warning(
+                    "flood control on %s: retrying in %s s",
+                    type(method).__name__,
+                    refused.retry_after,
+                )
+                await asyncio.sleep(refused.retry_after)
+        raise AssertionError("unreachable")
+
+
+def make_bot(token: str, api_base: str | None = None) -> Bot:
+    """An aiogram Bot (talking to `api_base`, a local Bot API server, when given) that waits out
+    Telegram's flood control."""
+    if api_base is None:
+        bot = Bot(token)
+    else:
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+        bot = Bot(token, session=session)
+    bot.session.middleware(RetryAfter())
+    return bot
 
 
 class Polling:
