@@ -18,7 +18,7 @@ from bot.channels.webchat.api import CONVERSATIONS, MAX_BODY, add_routes, json_e
 from bot.clock import Clock
 
 if TYPE_CHECKING:
-    from bot.channels.telegram_aiogram import Polling
+    from bot.channels.telegram_aiogram import Polling, Webhook
 from bot.i18n.catalog import Catalogs
 from bot.settings import Settings
 from bot.wiring import Services, build_services, close, start
@@ -65,19 +65,19 @@ def _translator(catalogs: Catalogs) -> Callable[[str, str], str]:
     return lambda locale, key: catalogs.translator(locale).gettext(key)
 
 
-def start_telegram(settings: Settings, services: Services) -> Polling | None:
-    """The Telegram bot by long polling, when a token is configured."""
+def telegram_channel(settings: Settings, services: Services) -> Polling | Webhook | None:
+    """The Telegram bot, by webhook when a URL is set, else by long polling; None without token."""
     if not settings.telegram_token:
         return None
     if settings.telegram_driver != "aiogram":
         raise ValueError("only the aiogram driver is available in this version")
-    from bot.channels.telegram_aiogram import Polling, make_bot
+    from bot.channels.telegram_aiogram import Polling, Webhook, make_bot, webhook_secret
 
-    polling = Polling(
-        services.conversations, make_bot(settings.telegram_token, settings.telegram_api_base)
-    )
-    polling.start()
-    return polling
+    bot = make_bot(settings.telegram_token, settings.telegram_api_base)
+    if settings.telegram_webhook_url:
+        secret = webhook_secret(settings.secret_key or "")
+        return Webhook(services.conversations, bot, settings.telegram_webhook_url, secret)
+    return Polling(services.conversations, bot, settings.telegram_polling_timeout)
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
@@ -92,7 +92,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         await start(services)
-        telegram = start_telegram(settings, services)
+        if telegram is not None:
+            await telegram.start()
         app[READY].set()
         yield
         if telegram is not None:
@@ -104,6 +105,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
             request.headers.get("Accept-Language")
         )
 
+    telegram = telegram_channel(settings, services)
+    if telegram is not None:
+        telegram.mount(app)
     app.cleanup_ctx.append(resources)
     app.router.add_get("/healthz", healthz)
     add_routes(app)

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     telegram_api_base: str | None = None
     """A Bot API server other than Telegram's (`assesseur telegram-emulator`, a local server)."""
     telegram_driver: Literal["aiogram", "ptb"] = "aiogram"
+    telegram_webhook_url: str | None = None
+    """Set: updates are delivered to this URL (ending in /telegram/webhook) instead of polled."""
     telegram_polling_timeout: int = 10
     """Seconds a long-polling `getUpdates` waits (also how long stopping may take)."""
     secret_key: str | None = None

@@ -3,6 +3,7 @@ that checks every request against the specification: no violation allowed."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from backend.telegram_emulator import TelegramEmulator, start_server
+from bot.channels.telegram_aiogram import WEBHOOK_PATH
 from bot.clock import FrozenClock, parse_instant
 from bot.server import create_app
 from bot.settings import Settings
+from tests.smtp_server import free_port
 
 TOKEN = "123456:TEST"
 
@@ -94,3 +97,57 @@ async def test_flood_control_is_waited_out_not_dropped(telegram: TelegramEmulato
     answer = (await replies(telegram, 504, 2))[-1]
     assert "JE VOTE" in (answer.text or "") or "vote" in (answer.text or "").lower()
     assert any("429" in str(e) or "retry" in str(e).lower() for e in telegram.errors)
+
+
+@pytest.fixture
+async def by_webhook(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[TelegramEmulator, TestClient[Any, Any]]]:
+    emulator = TelegramEmulator(TOKEN)
+    running = await start_server(emulator)
+    port = free_port()
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/webhook.db",
+        election="2022",
+        secret_key="telegram-webhook-test",
+        telegram_token=TOKEN,
+        telegram_api_base=running.base_url,
+        telegram_webhook_url=f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+    )
+    app = create_app(settings, clock=FrozenClock(parse_instant("2022-12-02T10:00+01:00")))
+    client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1", port=port))
+    await client.start_server()
+    yield emulator, client
+    await client.close()
+    await running.close()
+    assert emulator.violations == []
+
+
+async def test_updates_by_webhook_with_the_secret_header(
+    by_webhook: tuple[TelegramEmulator, TestClient[Any, Any]],
+) -> None:
+    telegram, client = by_webhook
+    telegram.user_says(601, "/start")
+    telegram.user_says(601, "j'ai perdu ma notice de vote")
+    answers = await replies(telegram, 601, 2)
+    assert "réassort" in (answers[-1].text or "")
+    await telegram.wait_until(lambda: len(telegram.webhook.deliveries) >= 2, timeout=10)
+    deliveries = telegram.webhook.deliveries
+    assert all(d.status == 200 for d in deliveries)
+    assert all(d.headers.get("X-Telegram-Bot-Api-Secret-Token") for d in deliveries)
+
+    forged = {
+        "update_id": 99,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "comment voter ?",
+            "chat": {"id": 601, "type": "private"},
+            "from": {"id": 601, "is_bot": False, "first_name": "Eve"},
+        },
+    }
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+        refused = await client.post(WEBHOOK_PATH, json=forged, headers=headers)
+        assert refused.status == 401
+    await asyncio.sleep(0.2)
+    assert len(telegram.bot_messages(601)) == len(answers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from typing import Any
 
@@ -17,6 +18,8 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 
 from bot.channels.telegram.session import (
     ChatMessage,
@@ -166,7 +169,10 @@ class Polling:
             close_bot_session=False,
         )
 
-    def start(self) -> None:
+    def mount(self, app: web.Application) -> None:
+        """Nothing to mount: polling asks Telegram for the updates."""
+
+    async def start(self) -> None:
         """Starts polling in the background."""
         self._task = asyncio.get_running_loop().create_task(self._run())
 
@@ -178,3 +184,40 @@ class Polling:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await self.bot.session.close()
+
+
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+class Webhook:
+    """The bot by webhook: Telegram POSTs each update to `WEBHOOK_PATH` with the secret header;
+    a wrong or missing secret is refused (401) and nothing is processed; the answer (200) is
+    given only once the turn is committed, so an update lost on the way is delivered again."""
+
+    def __init__(self, conversations: Conversations, bot: Bot, url: str, secret: str) -> None:
+        self.conversations = conversations
+        self.bot = bot
+        self.url = url
+        self.secret = secret
+        self.dispatcher = build_dispatcher(conversations)
+
+    def mount(self, app: web.Application) -> None:
+        """Adds the webhook route to the web application."""
+        handler = SimpleRequestHandler(
+            self.dispatcher, self.bot, handle_in_background=False, secret_token=self.secret
+        )
+        handler.register(app, path=WEBHOOK_PATH)
+
+    async def start(self) -> None:
+        """Publishes the commands and registers the webhook with Telegram."""
+        await publish_commands(self.bot, self.conversations)
+        await self.bot.set_webhook(self.url, secret_token=self.secret)
+
+    async def stop(self) -> None:
+        """Closes the bot's session (the webhook stays registered for the next start)."""
+        await self.bot.session.close()
+
+
+def webhook_secret(secret_key: str) -> str:
+    """The webhook's secret token, derived from the secret key (1-256 of A-Za-z0-9_-)."""
+    return hashlib.sha256(b"assesseur-telegram-webhook:" + secret_key.encode()).hexdigest()
