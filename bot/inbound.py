@@ -27,11 +27,11 @@ from bot.engine.turn import (
     Typed,
 )
 from bot.guard import MASKS, SecretKind, inspect
+from bot.nlu.entities import emails
 from bot.nlu.understander import Understander
 from bot.store import StartedInfo, TurnServices, VoterInfo
 
 SECRET_INTENT = "secret_shared"
-_EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+\.[^\s<>()\[\],;:\"']+")
 _CODE = re.compile(r"(?<![\d/.,:-])\d{6}(?![\d/.,:-]?\d)")
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -49,8 +49,8 @@ class Prepared:
 
 def find_address(text: str) -> str | None:
     """The first plausible e-mail address in `text`, normalised, or None."""
-    for match in _EMAIL.finditer(text):
-        address = normalise_email(match.group(0).rstrip("."))
+    for entity in emails(text):
+        address = normalise_email(entity.value.rstrip("."))
         if email_problem(address) is None:
             return address
     return None
