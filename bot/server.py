@@ -16,12 +16,13 @@ from backend.web.outbox import add_outbox_routes
 from backend.web.portal import add_portal_routes
 from bot.channels.webchat.api import CONVERSATIONS, MAX_BODY, add_routes, json_errors
 from bot.clock import Clock
-
-if TYPE_CHECKING:
-    from bot.channels.telegram_aiogram import Polling, Webhook
 from bot.i18n.catalog import Catalogs
 from bot.settings import Settings
 from bot.wiring import Services, build_services, close, start
+
+if TYPE_CHECKING:
+    from bot.channels.telegram_aiogram import Polling, Webhook
+    from bot.channels.telegram_ptb import PtbPolling, PtbWebhook
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +66,32 @@ def _translator(catalogs: Catalogs) -> Callable[[str, str], str]:
     return lambda locale, key: catalogs.translator(locale).gettext(key)
 
 
-def telegram_channel(settings: Settings, services: Services) -> Polling | Webhook | None:
+def telegram_channel(
+    settings: Settings, services: Services
+) -> Polling | Webhook | PtbPolling | PtbWebhook | None:
     """The Telegram bot, by webhook when a URL is set, else by long polling; None without token."""
     if not settings.telegram_token:
         return None
-    if settings.telegram_driver != "aiogram":
-        raise ValueError("only the aiogram driver is available in this version")
-    from bot.channels.telegram_aiogram import Polling, Webhook, make_bot, webhook_secret
+    from bot.channels.telegram_aiogram import webhook_secret
+
+    secret = webhook_secret(settings.secret_key or "")
+    if settings.telegram_driver == "ptb":
+        from bot.channels import telegram_ptb
+
+        application = telegram_ptb.make_application(
+            services.conversations, settings.telegram_token, settings.telegram_api_base
+        )
+        if settings.telegram_webhook_url:
+            return telegram_ptb.PtbWebhook(
+                services.conversations, application, settings.telegram_webhook_url, secret
+            )
+        return telegram_ptb.PtbPolling(
+            services.conversations, application, settings.telegram_polling_timeout
+        )
+    from bot.channels.telegram_aiogram import Polling, Webhook, make_bot
 
     bot = make_bot(settings.telegram_token, settings.telegram_api_base)
     if settings.telegram_webhook_url:
-        secret = webhook_secret(settings.secret_key or "")
         return Webhook(services.conversations, bot, settings.telegram_webhook_url, secret)
     return Polling(services.conversations, bot, settings.telegram_polling_timeout)
 

@@ -1,0 +1,308 @@
+"""The Telegram channel on python-telegram-bot 22: the same behaviour as the aiogram driver.
+
+Updates in, the conversation's answer out; no dialog here. The `Application` runs without its
+`Updater`: polling is our own loop, so an update is acknowledged only once its turn is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hmac
+import json
+import logging
+import warnings
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
+from telegram import BotCommand, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.telegram.session import (
+    ChatMessage,
+    TelegramTurn,
+    answer,
+    command_list,
+    text_only,
+)
+from bot.channels.telegram_aiogram import WEBHOOK_PATH, webhook_secret
+from bot.conversations import Conversations
+
+__all__ = ["WEBHOOK_PATH", "PtbPolling", "PtbWebhook", "make_application", "webhook_secret"]
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+"""The header Telegram sets on every webhook delivery to the secret given to `setWebhook`."""
+
+PtbApplication = Application[Any, Any, Any, Any, Any, Any]
+Context = ContextTypes.DEFAULT_TYPE
+ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def _seconds(refused: RetryAfter) -> float:
+    with warnings.catch_warnings():  # an int until PTB 23, unless PTB_TIMEDELTA is set: either
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = refused.retry_after
+    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+
+
+class RetryAfterLimiter(BaseRateLimiter[None]):
+    """A request refused by Telegram's flood control (429) is retried once the wait is over,
+    a few times, rather than dropped (PTB's own AIORateLimiter would need aiolimiter)."""
+
+    def __init__(self, attempts: int = 3, longest_wait: float = 60.0) -> None:
+        self.attempts = attempts
+        self.longest_wait = longest_wait
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> ApiResult:
+        """Makes the request; on a 429, waits `retry_after` seconds and tries again."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as refused:
+                wait = _seconds(refused)
+                if attempt == self.attempts or wait > self.longest_wait:
+                    raise
+                log.warning("flood control on %s: retrying in %s s", endpoint, wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+
+async def _carry_out(context: Context, chat_id: int, turn: TelegramTurn, voter: int | None) -> None:
+    if turn.delete_voter_message and voter is not None:
+        try:
+            await context.bot.delete_message(chat_id, voter)
+        except TelegramError:
+            log.warning("could not delete a message that looked like a secret", exc_info=True)
+    for message in turn.messages:
+        markup = message.reply_markup()
+        await context.bot.send_message(
+            chat_id,
+            message.text,
+            reply_markup=None if markup is None else InlineKeyboardMarkup.de_json(markup),
+        )
+
+
+def add_handlers(application: PtbApplication, conversations: Conversations) -> None:
+    """The handlers: private texts, button presses, and a polite answer to anything else."""
+
+    async def on_text(update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        language = message.from_user.language_code if message.from_user else None
+        turn = await answer(
+            conversations,
+            ChatMessage(message.chat_id, update.update_id, language, text=message.text),
+        )
+        await _carry_out(context, message.chat_id, turn, message.message_id)
+
+    async def on_press(update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        if query.message is None or not query.data:
+            return
+        chat_id = query.message.chat.id
+        turn = await answer(
+            conversations,
+            ChatMessage(
+                chat_id, update.update_id, query.from_user.language_code, action=query.data
+            ),
+        )
+        await _carry_out(context, chat_id, turn, None)
+
+    async def on_other(update: Update, context: Context) -> None:
+        message = update.message
+        if message is None:
+            return
+        language = message.from_user.language_code if message.from_user else None
+        await message.reply_text(await text_only(conversations, message.chat_id, language))
+
+    private = filters.ChatType.PRIVATE
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, on_text)
+    )
+    application.add_handler(CallbackQueryHandler(on_press))
+    application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, on_other))
+
+
+async def publish_commands(application: PtbApplication, conversations: Conversations) -> None:
+    """`setMyCommands` in every language (French also as the default list)."""
+    for locale in conversations.catalogs.locales:
+        commands = [BotCommand(c, d) for c, d in command_list(conversations, locale)]
+        await application.bot.set_my_commands(commands, language_code=locale)
+        if locale == "fr":
+            await application.bot.set_my_commands(commands)
+
+
+def make_application(
+    conversations: Conversations, token: str, api_base: str | None = None
+) -> PtbApplication:
+    """A PTB Application without Updater (talking to `api_base`, a local Bot API server, when
+    given) that waits out Telegram's flood control."""
+    builder = ApplicationBuilder().token(token).updater(None).rate_limiter(RetryAfterLimiter())
+    if api_base is not None:
+        base = api_base.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    application: PtbApplication = builder.build()
+    add_handlers(application, conversations)
+    return application
+
+
+class _Turns:
+    """Remembers which updates failed: PTB hands a handler's exception to error handlers
+    instead of raising it from `process_update`."""
+
+    def __init__(self, application: PtbApplication) -> None:
+        self.application = application
+        self._failed: set[int] = set()
+        application.add_error_handler(self._on_error)
+
+    async def _on_error(self, update: object, context: Context) -> None:
+        if isinstance(update, Update):
+            self._failed.add(update.update_id)
+        log.error("Telegram update %s failed", update, exc_info=context.error)
+
+    async def process(self, update: Update) -> bool:
+        """Handles one update to the end; whether its turn went through."""
+        await self.application.process_update(update)
+        if update.update_id in self._failed:
+            self._failed.discard(update.update_id)
+            return False
+        return True
+
+
+class PtbPolling:
+    """The bot by long polling. Updates are handled one after the other, and the next
+    `getUpdates` (which acknowledges them) is asked only once their turns are done."""
+
+    def __init__(
+        self, conversations: Conversations, application: PtbApplication, timeout: int = 10
+    ) -> None:
+        self.conversations = conversations
+        self.application = application
+        self.timeout = timeout
+        self.turns = _Turns(application)
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._asking: asyncio.Task[tuple[Update, ...]] | None = None
+
+    async def _run(self) -> None:
+        await publish_commands(self.application, self.conversations)
+        offset: int | None = None
+        while not self._stopping.is_set():
+            self._asking = asyncio.get_running_loop().create_task(
+                self.application.bot.get_updates(offset=offset, timeout=self.timeout)
+            )
+            try:
+                updates = await self._asking
+            except asyncio.CancelledError:
+                if self._stopping.is_set():
+                    return
+                raise
+            except RetryAfter as refused:
+                await asyncio.sleep(_seconds(refused))
+                continue
+            except NetworkError:
+                log.warning("getUpdates failed; trying again shortly", exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            for update in updates:
+                await self.turns.process(update)
+                offset = update.update_id + 1
+
+    def mount(self, app: web.Application) -> None:
+        """Nothing to mount: polling asks Telegram for the updates."""
+
+    async def start(self) -> None:
+        """Starts polling in the background."""
+        await self.application.initialize()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stops polling after the update in hand, and shuts the application down."""
+        self._stopping.set()
+        if self._asking is not None:
+            self._asking.cancel()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=5)
+            except TimeoutError:
+                self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.application.shutdown()
+
+
+class PtbWebhook:
+    """The bot by webhook: Telegram POSTs each update to `WEBHOOK_PATH` with the secret header;
+    a wrong or missing secret is refused (401) and nothing is processed; the answer (200) is
+    given only once the turn is done, so an update lost on the way is delivered again."""
+
+    def __init__(
+        self, conversations: Conversations, application: PtbApplication, url: str, secret: str
+    ) -> None:
+        self.conversations = conversations
+        self.application = application
+        self.url = url
+        self.secret = secret
+        self.turns = _Turns(application)
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """`POST WEBHOOK_PATH`: one update, answered once its turn is done."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            raise web.HTTPUnauthorized()
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot)
+        except (json.JSONDecodeError, TypeError, KeyError) as bad:
+            raise web.HTTPBadRequest(text="not a Telegram update") from bad
+        if not await self.turns.process(update):
+            raise web.HTTPInternalServerError()
+        return web.Response()
+
+    def mount(self, app: web.Application) -> None:
+        """Adds the webhook route to the web application."""
+        app.router.add_post(WEBHOOK_PATH, self.receive)
+
+    async def start(self) -> None:
+        """Publishes the commands and registers the webhook with Telegram."""
+        await self.application.initialize()
+        await publish_commands(self.application, self.conversations)
+        await self.application.bot.set_webhook(self.url, secret_token=self.secret)
+
+    async def stop(self) -> None:
+        """Shuts the application down (the webhook stays registered for the next start)."""
+        await self.application.shutdown()
