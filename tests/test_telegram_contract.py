@@ -4,6 +4,7 @@ Bot API server that checks every request against the specification: no violation
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from backend.telegram_emulator import SECRET_HEADER, TelegramEmulator, start_server
+from backend.telegram_emulator import SECRET_HEADER, FloodLimits, TelegramEmulator, start_server
 from bot.channels.telegram_aiogram import WEBHOOK_PATH, webhook_secret
 from bot.clock import FrozenClock, parse_instant
 from bot.server import create_app
@@ -58,7 +59,7 @@ class Telegram:
 @pytest.fixture(params=EVERY_WAY)
 async def telegram(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Telegram]:
     driver, transport = request.param
-    emulator = TelegramEmulator(TOKEN)
+    emulator = TelegramEmulator(TOKEN, flood_limits=FloodLimits())
     running = await start_server(emulator)
     port = free_port()
     webhook_url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}" if transport == "webhook" else None
@@ -185,3 +186,36 @@ async def test_a_wrong_webhook_secret_is_refused(telegram: Telegram) -> None:
         assert await telegram.post_update(text_update(5001, 602, "comment voter ?"), secret) == 401
     await emulator.settled()
     assert len(emulator.bot_messages(602)) == len(welcome)
+
+
+async def test_an_edited_message_gets_a_polite_answer(telegram: Telegram) -> None:
+    emulator = telegram.emulator
+    emulator.user_says(710, "/start")
+    await telegram.replies(710, 1)
+    said = emulator.user_says(710, "comment voter")
+    assert said
+    await telegram.replies(710, 2)
+    voter = [m for m in emulator.transcript(710) if not m.from_bot][-1]
+    emulator.user_edits(710, voter.message_id, "comment voter ?")
+    polite = (await telegram.replies(710, 3))[-1]
+    assert "nouveau message" in (polite.text or "")
+
+
+async def test_groups_are_left_alone_unless_the_bot_is_addressed(telegram: Telegram) -> None:
+    emulator = telegram.emulator
+    emulator.user_says(-720, "quelqu'un sait comment voter ?", chat_type="group")
+    emulator.user_says(-720, "@assesseur_test_bot comment voter ?", chat_type="group")
+    answer = (await telegram.replies(-720, 1))[-1]
+    assert "message privé" in (answer.text or "")
+    await asyncio.sleep(0.3)
+    assert len(emulator.bot_messages(-720)) == 1
+
+
+async def test_a_burst_of_questions_stays_within_the_flood_limits(telegram: Telegram) -> None:
+    emulator = telegram.emulator
+    emulator.user_says(730, "/start")
+    await telegram.replies(730, 1)
+    for question in ("comment voter ?", "j'ai perdu ma notice", "c'est quand le vote ?", "/menu"):
+        emulator.user_says(730, question)
+    await emulator.wait_until(lambda: len(emulator.bot_messages(730)) >= 5, timeout=15)
+    assert [e for e in emulator.errors if " 429 " in e] == []

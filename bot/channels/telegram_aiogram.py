@@ -22,18 +22,24 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channels.telegram.session import (
+    EDITED,
+    PRIVATE_ONLY,
     ChatMessage,
     TelegramTurn,
+    addressed_to,
     answer,
     command_list,
-    text_only,
+    polite,
 )
+from bot.channels.telegram.throttle import Throttle
 from bot.conversations import Conversations
 
 log = logging.getLogger(__name__)
 
 
-async def _carry_out(bot: Bot, chat_id: int, turn: TelegramTurn, voter_message: int | None) -> None:
+async def _carry_out(
+    bot: Bot, throttle: Throttle, chat_id: int, turn: TelegramTurn, voter_message: int | None
+) -> None:
     if turn.delete_voter_message and voter_message is not None:
         try:
             await bot.delete_message(chat_id, voter_message)
@@ -41,6 +47,7 @@ async def _carry_out(bot: Bot, chat_id: int, turn: TelegramTurn, voter_message: 
             log.warning("could not delete a message that looked like a secret", exc_info=True)
     for message in turn.messages:
         markup = message.reply_markup()
+        await throttle.wait(chat_id)
         await bot.send_message(
             chat_id,
             message.text,
@@ -48,10 +55,17 @@ async def _carry_out(bot: Bot, chat_id: int, turn: TelegramTurn, voter_message: 
         )
 
 
-def build_router(conversations: Conversations) -> Router:
-    """The handlers: private texts, button presses, and a polite answer to anything else."""
+def build_router(conversations: Conversations, throttle: Throttle | None = None) -> Router:
+    """The handlers: private texts, button presses, a polite answer to anything else, silence
+    in groups unless the bot is addressed there."""
     router = Router(name="assesseur")
     private = F.chat.type == ChatType.PRIVATE
+    throttle = throttle or Throttle()
+
+    async def say(message: Message, key: str) -> None:
+        language = message.from_user.language_code if message.from_user else None
+        await throttle.wait(message.chat.id)
+        await message.answer(await polite(conversations, message.chat.id, language, key))
 
     @router.message(private, F.text)
     async def on_text(message: Message, bot: Bot, event_update: Update) -> None:
@@ -61,7 +75,7 @@ def build_router(conversations: Conversations) -> Router:
             conversations,
             ChatMessage(message.chat.id, event_update.update_id, language, text=message.text),
         )
-        await _carry_out(bot, message.chat.id, turn, message.message_id)
+        await _carry_out(bot, throttle, message.chat.id, turn, message.message_id)
 
     @router.callback_query(F.data, F.message)
     async def on_press(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
@@ -75,12 +89,22 @@ def build_router(conversations: Conversations) -> Router:
                 chat_id, event_update.update_id, query.from_user.language_code, action=query.data
             ),
         )
-        await _carry_out(bot, chat_id, turn, None)
+        await _carry_out(bot, throttle, chat_id, turn, None)
 
     @router.message(private)
     async def on_other(message: Message) -> None:
-        language = message.from_user.language_code if message.from_user else None
-        await message.answer(await text_only(conversations, message.chat.id, language))
+        await say(message, "telegram.text_only")
+
+    @router.edited_message(private)
+    async def on_edited(message: Message) -> None:
+        await say(message, EDITED)
+
+    @router.message(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    async def in_group(message: Message, bot: Bot) -> None:
+        me = await bot.me()
+        entities = [(e.type, e.extract_from(message.text or "")) for e in message.entities or ()]
+        if addressed_to(message.text, entities, me.username):
+            await say(message, PRIVATE_ONLY)
 
     return router
 

@@ -32,12 +32,16 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.session import (
+    EDITED,
+    PRIVATE_ONLY,
     ChatMessage,
     TelegramTurn,
+    addressed_to,
     answer,
     command_list,
-    text_only,
+    polite,
 )
+from bot.channels.telegram.throttle import Throttle
 from bot.channels.telegram_aiogram import WEBHOOK_PATH, webhook_secret
 from bot.conversations import Conversations
 
@@ -96,7 +100,9 @@ class RetryAfterLimiter(BaseRateLimiter[None]):
         raise AssertionError("unreachable")
 
 
-async def _carry_out(context: Context, chat_id: int, turn: TelegramTurn, voter: int | None) -> None:
+async def _carry_out(
+    context: Context, throttle: Throttle, chat_id: int, turn: TelegramTurn, voter: int | None
+) -> None:
     if turn.delete_voter_message and voter is not None:
         try:
             await context.bot.delete_message(chat_id, voter)
@@ -104,6 +110,7 @@ async def _carry_out(context: Context, chat_id: int, turn: TelegramTurn, voter: 
             log.warning("could not delete a message that looked like a secret", exc_info=True)
     for message in turn.messages:
         markup = message.reply_markup()
+        await throttle.wait(chat_id)
         await context.bot.send_message(
             chat_id,
             message.text,
@@ -111,8 +118,20 @@ async def _carry_out(context: Context, chat_id: int, turn: TelegramTurn, voter: 
         )
 
 
-def add_handlers(application: PtbApplication, conversations: Conversations) -> None:
-    """The handlers: private texts, button presses, and a polite answer to anything else."""
+def add_handlers(
+    application: PtbApplication, conversations: Conversations, throttle: Throttle | None = None
+) -> None:
+    """The handlers: private texts, button presses, a polite answer to anything else, silence
+    in groups unless the bot is addressed there."""
+    throttle = throttle or Throttle()
+
+    async def say(update: Update, key: str) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        language = message.from_user.language_code if message.from_user else None
+        await throttle.wait(message.chat_id)
+        await message.reply_text(await polite(conversations, message.chat_id, language, key))
 
     async def on_text(update: Update, context: Context) -> None:
         message = update.effective_message
@@ -124,7 +143,7 @@ def add_handlers(application: PtbApplication, conversations: Conversations) -> N
             conversations,
             ChatMessage(message.chat_id, update.update_id, language, text=message.text),
         )
-        await _carry_out(context, message.chat_id, turn, message.message_id)
+        await _carry_out(context, throttle, message.chat_id, turn, message.message_id)
 
     async def on_press(update: Update, context: Context) -> None:
         query = update.callback_query
@@ -140,14 +159,21 @@ def add_handlers(application: PtbApplication, conversations: Conversations) -> N
                 chat_id, update.update_id, query.from_user.language_code, action=query.data
             ),
         )
-        await _carry_out(context, chat_id, turn, None)
+        await _carry_out(context, throttle, chat_id, turn, None)
 
     async def on_other(update: Update, context: Context) -> None:
-        message = update.message
+        await say(update, "telegram.text_only")
+
+    async def on_edited(update: Update, context: Context) -> None:
+        await say(update, EDITED)
+
+    async def in_group(update: Update, context: Context) -> None:
+        message = update.effective_message
         if message is None:
             return
-        language = message.from_user.language_code if message.from_user else None
-        await message.reply_text(await text_only(conversations, message.chat_id, language))
+        entities = [(e.type, v) for e, v in message.parse_entities().items()]
+        if addressed_to(message.text, entities, context.bot.username):
+            await say(update, PRIVATE_ONLY)
 
     private = filters.ChatType.PRIVATE
     application.add_handler(
@@ -155,6 +181,12 @@ def add_handlers(application: PtbApplication, conversations: Conversations) -> N
     )
     application.add_handler(CallbackQueryHandler(on_press))
     application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, on_other))
+    application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, on_edited))
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.TEXT, in_group
+        )
+    )
 
 
 async def publish_commands(application: PtbApplication, conversations: Conversations) -> None:

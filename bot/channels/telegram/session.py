@@ -24,7 +24,11 @@ REFUSALS = {
 
 COMMANDS = ("start", "menu", "aide", "langue", "agent")
 """The commands published to Telegram (`setMyCommands`), described in each language."""
-KEYS = frozenset({"telegram.text_only", *(f"telegram.command.{c}" for c in COMMANDS)})
+EDITED = "telegram.edited"
+PRIVATE_ONLY = "telegram.private_only"
+KEYS = frozenset(
+    {"telegram.text_only", EDITED, PRIVATE_ONLY, *(f"telegram.command.{c}" for c in COMMANDS)}
+)
 """The message keys of the Telegram channel itself."""
 
 
@@ -91,9 +95,28 @@ async def answer(conversations: Conversations, message: ChatMessage) -> Telegram
 
 async def text_only(conversations: Conversations, chat_id: int, language: str | None) -> str:
     """The polite answer to a photo, a sticker, a voice note...: in the conversation's language."""
+    return await polite(conversations, chat_id, language, "telegram.text_only")
+
+
+async def polite(conversations: Conversations, chat_id: int, language: str | None, key: str) -> str:
+    """A short answer outside the dialogs (`telegram.*` keys), in the conversation's language."""
     locale = _language(language) or "fr"
     conversation_id = await conversations.find_chat(CHANNEL, str(chat_id))
     if conversation_id is not None:
         snapshot, _ = await conversations.history(conversation_id)
         locale = str(snapshot.get("locale") or locale)
-    return conversations.catalogs.translator(locale).gettext("telegram.text_only")
+    return conversations.catalogs.translator(locale).gettext(key)
+
+
+def addressed_to(text: str | None, entities: list[tuple[str, str]], username: str | None) -> bool:
+    """Whether a group message speaks to the bot: a mention of its @username, or a command."""
+    if not text:
+        return False
+    for kind, value in entities:
+        if kind == "mention" and username and value.lower() == f"@{username.lower()}":
+            return True
+        if kind == "bot_command" and (
+            "@" not in value or (username and value.lower().endswith(f"@{username.lower()}"))
+        ):
+            return True
+    return False

@@ -1,0 +1,406 @@
+"""Telegram throughput: the assistant beside a bare aiogram echo bot, on the same local Bot API server.
+
+    .venv/bin/python bench/telegram_throughput.py [--updates 300] [--chats 30] [--rounds 2]
+
+Each side gets its own emulator (`backend.telegram_emulator`, which checks every request against
+the Bot API specification) served on loopback, and its own bot started once:
+  - the assistant (`bot.server.create_app`, fresh SQLite database in a temp folder) with aiogram
+    and with python-telegram-bot, each by long polling and by webhook;
+  - a bare aiogram bot (`Dispatcher` + one `@router.message(F.text)` handler that answers
+    `message.answer(message.text)`), by long polling and by webhook, with aiogram's defaults
+    (polling handles updates as tasks, webhook answers 200 at once and handles in background).
+    `--bare-sequential` makes it handle updates one at a time like the assistant does (which
+    acknowledges an update only once its turn is committed).
+One warm-up message per chat (`/start`) is sent and settled first, not counted. Then every update
+is pushed at once (voter messages in French spread over the chats), and the clock stops when each
+chat has received at least one new bot message per update it was sent.
+
+Latency: the n-th update pushed in a chat is matched with the n-th bot message sent to that chat
+after the push (taken from the emulator's successful `sendMessage` calls). When a side sends more
+than one message for some updates this is a lower bound of the real latency (messages per update is
+printed). Everything (emulator, bot, SQLite) runs in this one process and event loop, as in the
+contract tests: the emulator's cost is paid by both sides, which pulls ratios towards 1.
+
+Sides are run in `--rounds` rounds, the order reversed every other round (the machines are noisy);
+each side's best round (highest updates/s) is reported with its own latencies. Not a test: nothing
+fails on speed; the DESIGN target (assistant >= half the bare bot's throughput on the same transport)
+is printed as met or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from backend.telegram_emulator import TelegramEmulator, start_server
+from bot.channels.telegram_aiogram import WEBHOOK_PATH
+from bot.clock import FrozenClock, parse_instant
+from bot.server import create_app
+from bot.settings import Settings
+
+TOKEN = "123456:TEST"
+NOW = "2022-12-02T10:00+01:00"
+"""During the 2022 vote, so the assistant answers as it would on the day."""
+FIRST_CHAT = 10_000
+TARGET_RATIO = 0.5
+RUN_TIMEOUT = 60.0
+VOTER_TEXTS = [
+    "j'ai perdu ma notice de vote",
+    "comment voter ?",
+    "/menu",
+    "je n'ai pas reçu le mail d'activation",
+    "mon adresse pro n'est pas reconnue",
+    "pour qui voter",
+    "bonjour, je ne trouve pas mon identifiant",
+    "/aide",
+    "quand se termine le vote ?",
+    "blabla incompréhensible",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@dataclass(frozen=True)
+class Side:
+    bot: str  # "assistant" or "bare"
+    driver: str  # "aiogram" or "ptb"
+    transport: str  # "polling" or "webhook"
+
+    @property
+    def name(self) -> str:
+        who = "assistant" if self.bot == "assistant" else "bare echo"
+        return f"{who} {self.driver} {self.transport}"
+
+
+SIDES = [
+    Side("bare", "aiogram", "polling"),
+    Side("assistant", "aiogram", "polling"),
+    Side("assistant", "ptb", "polling"),
+    Side("bare", "aiogram", "webhook"),
+    Side("assistant", "aiogram", "webhook"),
+    Side("assistant", "ptb", "webhook"),
+]
+
+
+@dataclass
+class Result:
+    side: Side
+    updates: int
+    seconds: float
+    latencies: list[float]
+    messages: int
+    violations: int
+    complete: bool
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.seconds if self.seconds > 0 else 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+
+@dataclass
+class Recorder:
+    """Times every successful sendMessage per chat; wakes the benchmark when all replies are in."""
+
+    chats: list[int]
+    counting: bool = False
+    pushed: dict[int, list[float]] = field(default_factory=dict)
+    received: dict[int, int] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    messages: int = 0
+    waiting_chats: int = 0
+    last_reply: float = 0.0
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def start(self, pushed: dict[int, list[float]], expected: dict[int, int]) -> None:
+        """`pushed` fills (synchronously, before any reply can come) to `expected` per chat."""
+        self.pushed = pushed
+        self.received = {chat: 0 for chat in pushed}
+        self.latencies = []
+        self.messages = 0
+        self.waiting_chats = sum(1 for count in expected.values() if count)
+        self.done = asyncio.Event()
+        self.counting = True
+        if self.waiting_chats == 0:
+            self.done.set()
+
+    def sent(self, chat_id: int) -> None:
+        if not self.counting:
+            return
+        now = time.perf_counter()
+        times = self.pushed.get(chat_id)
+        if times is None:
+            return
+        self.messages += 1
+        n = self.received[chat_id]
+        self.received[chat_id] = n + 1
+        if n < len(times):
+            self.latencies.append(now - times[n])
+            self.last_reply = now
+            if n + 1 == len(times):
+                self.waiting_chats -= 1
+                if self.waiting_chats == 0:
+                    self.done.set()
+
+
+def instrument(emulator: TelegramEmulator, recorder: Recorder) -> None:
+    """Wraps the emulator's `call` (this instance only) to see each message the bot sends."""
+    original = emulator.call
+
+    async def call(token: str, method: str, raw: Any, *, form: bool) -> Any:
+        result = await original(token, method, raw, form=form)
+        if method.lower() == "sendmessage" and isinstance(result, dict):
+            chat = result.get("chat")
+            if isinstance(chat, dict):
+                recorder.sent(int(chat["id"]))
+        return result
+
+    emulator.call = call  # type: ignore[method-assign]
+
+
+class Running:
+    """A started bot (the assistant's server, or the bare echo bot) and how to stop it."""
+
+    def __init__(self) -> None:
+        self.runner: web.AppRunner | None = None
+        self.bare_bot: Bot | None = None
+        self.bare_dispatcher: Dispatcher | None = None
+        self.polling: asyncio.Task[None] | None = None
+
+    async def stop(self) -> None:
+        if self.polling is not None and self.bare_dispatcher is not None:
+            try:
+                await asyncio.wait_for(self.bare_dispatcher.stop_polling(), timeout=5)
+            except (RuntimeError, TimeoutError):
+                pass
+            self.polling.cancel()
+            await asyncio.gather(self.polling, return_exceptions=True)
+        if self.runner is not None:
+            await self.runner.cleanup()
+        if self.bare_bot is not None:
+            await self.bare_bot.session.close()
+
+
+async def serve(app: web.Application, port: int | None) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    if port is not None:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+async def start_assistant(side: Side, api_base: str, folder: Path) -> Running:
+    port = free_port() if side.transport == "webhook" else None
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{folder}/telegram.db",
+        election="2022",
+        secret_key="bench",
+        telegram_token=TOKEN,
+        telegram_api_base=api_base,
+        telegram_driver=side.driver,  # type: ignore[arg-type]
+        telegram_webhook_url=(
+            f"http://127.0.0.1:{port}{WEBHOOK_PATH}" if port is not None else None
+        ),
+        telegram_polling_timeout=1,
+    )
+    app = create_app(settings, clock=FrozenClock(parse_instant(NOW)))
+    running = Running()
+    running.runner = await serve(app, port)
+    return running
+
+
+async def start_bare(side: Side, api_base: str, sequential: bool) -> Running:
+    router = Router(name="echo")
+
+    @router.message(F.text)
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    bot = Bot(TOKEN, session=session)
+    running = Running()
+    running.bare_bot = bot
+    running.bare_dispatcher = dispatcher
+    if side.transport == "polling":
+        running.polling = asyncio.get_running_loop().create_task(
+            dispatcher.start_polling(
+                bot,
+                polling_timeout=1,
+                handle_as_tasks=not sequential,
+                handle_signals=False,
+                close_bot_session=False,
+            )
+        )
+        return running
+    port = free_port()
+    secret = "bench-secret"
+    app = web.Application()
+    SimpleRequestHandler(
+        dispatcher, bot, handle_in_background=not sequential, secret_token=secret
+    ).register(app, path=WEBHOOK_PATH)
+    running.runner = await serve(app, port)
+    await bot.set_webhook(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", secret_token=secret)
+    return running
+
+
+async def run_side(side: Side, updates: int, chats: int, sequential: bool) -> Result:
+    chat_ids = [FIRST_CHAT + i for i in range(chats)]
+    emulator = TelegramEmulator(TOKEN)
+    recorder = Recorder(chat_ids)
+    instrument(emulator, recorder)
+    served = await start_server(emulator)
+    with tempfile.TemporaryDirectory(prefix="assesseur-bench-") as folder:
+        if side.bot == "assistant":
+            running = await start_assistant(side, served.base_url, Path(folder))
+        else:
+            running = await start_bare(side, served.base_url, sequential)
+        try:
+            # Warm-up: one message per chat, not counted; then let everything settle.
+            recorder.start(
+                {chat: [time.perf_counter()] for chat in chat_ids}, dict.fromkeys(chat_ids, 1)
+            )
+            for chat in chat_ids:
+                emulator.user_says(chat, "/start", language_code="fr")
+            await asyncio.wait_for(recorder.done.wait(), timeout=RUN_TIMEOUT)
+            await emulator.settled(quiet=0.3, timeout=RUN_TIMEOUT)
+
+            # The measured stream: every update pushed at once.
+            pushed: dict[int, list[float]] = {chat: [] for chat in chat_ids}
+            plan = [
+                (chat_ids[i % chats], VOTER_TEXTS[(i // chats + i) % len(VOTER_TEXTS)])
+                for i in range(updates)
+            ]
+            expected = dict.fromkeys(chat_ids, 0)
+            for chat, _ in plan:
+                expected[chat] += 1
+            recorder.start(pushed, expected)
+            started = time.perf_counter()
+            for chat, text in plan:
+                pushed[chat].append(time.perf_counter())
+                emulator.user_says(chat, text, language_code="fr")
+            complete = True
+            try:
+                await asyncio.wait_for(recorder.done.wait(), timeout=RUN_TIMEOUT)
+                finished = recorder.last_reply
+            except TimeoutError:
+                complete = False
+                finished = time.perf_counter()
+            seconds = finished - started
+            answered = len(recorder.latencies)
+            # Untimed: let trailing messages arrive, so messages/update is counted fully.
+            try:
+                await emulator.settled(quiet=0.3, timeout=10)
+            except TimeoutError:
+                pass
+            recorder.counting = False
+            return Result(
+                side,
+                answered,
+                seconds,
+                list(recorder.latencies),
+                recorder.messages,
+                len(emulator.violations),
+                complete,
+            )
+        finally:
+            await running.stop()
+            await served.close()
+
+
+def report(results: dict[Side, list[Result]], rounds: int, updates: int, chats: int) -> None:
+    best = {side: max(runs, key=lambda r: r.per_second) for side, runs in results.items()}
+    print(
+        f"\n{updates} updates over {chats} chats per run, {rounds} round(s), order reversed every "
+        "other round; best round per side (highest updates/s), its latencies:"
+    )
+    header = (
+        f"{'side':<28} {'updates/s':>9} {'(each round)':>20} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'msg/upd':>7} {'violations':>10}"
+    )
+    print(header)
+    for side in SIDES:
+        if side not in best:
+            continue
+        b = best[side]
+        each = "/".join(f"{r.per_second:.0f}" for r in results[side])
+        violations = sum(r.violations for r in results[side])
+        incomplete = "" if all(r.complete for r in results[side]) else "  INCOMPLETE (timed out)"
+        msgs = b.messages / b.updates if b.updates else float("nan")
+        print(
+            f"{side.name:<28} {b.per_second:>9.0f} {each:>20} {b.percentile(0.5):>8.1f} "
+            f"{b.percentile(0.99):>8.1f} {msgs:>7.2f} {violations:>10}{incomplete}"
+        )
+    print(f"\nRatio to the bare aiogram echo bot on the same transport (target >= {TARGET_RATIO}):")
+    for side in SIDES:
+        if side.bot != "assistant" or side not in best:
+            continue
+        bare = best.get(Side("bare", "aiogram", side.transport))
+        if bare is None or bare.per_second == 0:
+            continue
+        ratio = best[side].per_second / bare.per_second
+        verdict = "meets the target" if ratio >= TARGET_RATIO else "MISSES the target"
+        print(f"  {side.name:<28} {ratio:5.2f}  {verdict}")
+    total = sum(r.violations for runs in results.values() for r in runs)
+    print(f"\nBot API specification violations, all sides, all rounds: {total}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=300)
+    parser.add_argument("--chats", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--bare-sequential",
+        action="store_true",
+        help="the bare bot handles updates one at a time (polling) / answers the webhook only "
+        "after its handler (like the assistant), instead of aiogram's defaults",
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    mode = "sequential" if args.bare_sequential else "aiogram defaults (as tasks / in background)"
+    print(f"bare echo bot handling: {mode}")
+    results: dict[Side, list[Result]] = {side: [] for side in SIDES}
+    began = time.perf_counter()
+    for round_ in range(args.rounds):
+        order = SIDES if round_ % 2 == 0 else list(reversed(SIDES))
+        for side in order:
+            result = await run_side(side, args.updates, args.chats, args.bare_sequential)
+            results[side].append(result)
+            print(
+                f"round {round_ + 1} {side.name:<28} {result.per_second:7.0f} updates/s  "
+                f"p50 {result.percentile(0.5):7.1f} ms  p99 {result.percentile(0.99):7.1f} ms"
+                + ("" if result.complete else "  (timed out)"),
+                flush=True,
+            )
+    report(results, args.rounds, args.updates, args.chats)
+    print(f"(whole run {time.perf_counter() - began:.0f} s)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
