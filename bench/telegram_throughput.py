@@ -1,6 +1,7 @@
-"""Telegram throughput: the assistant beside a bare aiogram echo bot, on the same local Bot API server.
+"""Telegram throughput: the assistant beside a bare aiogram echo bot, on one local Bot API server.
 
-    .venv/bin/python bench/telegram_throughput.py [--updates 300] [--chats 30] [--rounds 2]
+    .venv/bin/python bench/telegram_throughput.py [--updates 300] [--chats 30] [--rounds 3]
+        [--throttle lifted|shipped] [--bare-sequential]
 
 Each side gets its own emulator (`backend.telegram_emulator`, which checks every request against
 the Bot API specification) served on loopback, and its own bot started once:
@@ -22,15 +23,18 @@ printed). Everything (emulator, bot, SQLite) runs in this one process and event 
 contract tests: the emulator's cost is paid by both sides, which pulls ratios towards 1.
 
 Sides are run in `--rounds` rounds, the order reversed every other round (the machines are noisy);
-each side's best round (highest updates/s) is reported with its own latencies. Not a test: nothing
-fails on speed; the DESIGN target (assistant >= half the bare bot's throughput on the same transport)
-is printed as met or not.
+each side's median round (by updates/s) is reported with its own latencies. Not a test: nothing
+fails on speed; the DESIGN target (assistant >= half the bare bot's throughput on the same
+transport) is printed as met or not.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
+import importlib
 import logging
 import socket
 import tempfile
@@ -70,6 +74,24 @@ VOTER_TEXTS = [
     "quand se termine le vote ?",
     "blabla incompréhensible",
 ]
+
+
+def lift_throttle() -> list[str]:
+    """Lifts the assistant's own flood-limit throttle (1 msg/s per chat after a burst of 3,
+    30 msg/s in all) in this process: its buckets still run, with rates so high it never waits.
+    Returns the modules patched."""
+    try:
+        from bot.channels.telegram.throttle import Throttle
+    except ImportError:
+        return []
+    lifted = functools.partial(Throttle, per_chat_burst=1e12, per_chat_rate=1e12, overall_rate=1e12)
+    patched = []
+    for name in ("bot.channels.telegram_aiogram", "bot.channels.telegram_ptb"):
+        module = importlib.import_module(name)
+        if getattr(module, "Throttle", None) is Throttle:
+            module.Throttle = lifted  # type: ignore[attr-defined]
+            patched.append(name)
+    return patched
 
 
 def free_port() -> int:
@@ -193,10 +215,8 @@ class Running:
 
     async def stop(self) -> None:
         if self.polling is not None and self.bare_dispatcher is not None:
-            try:
+            with contextlib.suppress(RuntimeError, TimeoutError):
                 await asyncio.wait_for(self.bare_dispatcher.stop_polling(), timeout=5)
-            except (RuntimeError, TimeoutError):
-                pass
             self.polling.cancel()
             await asyncio.gather(self.polling, return_exceptions=True)
         if self.runner is not None:
@@ -221,7 +241,7 @@ async def start_assistant(side: Side, api_base: str, folder: Path) -> Running:
         secret_key="bench",
         telegram_token=TOKEN,
         telegram_api_base=api_base,
-        telegram_driver=side.driver,  # type: ignore[arg-type]
+        telegram_driver=side.driver,
         telegram_webhook_url=(
             f"http://127.0.0.1:{port}{WEBHOOK_PATH}" if port is not None else None
         ),
@@ -314,10 +334,8 @@ async def run_side(side: Side, updates: int, chats: int, sequential: bool) -> Re
             seconds = finished - started
             answered = len(recorder.latencies)
             # Untimed: let trailing messages arrive, so messages/update is counted fully.
-            try:
+            with contextlib.suppress(TimeoutError):
                 await emulator.settled(quiet=0.3, timeout=10)
-            except TimeoutError:
-                pass
             recorder.counting = False
             return Result(
                 side,
@@ -334,10 +352,15 @@ async def run_side(side: Side, updates: int, chats: int, sequential: bool) -> Re
 
 
 def report(results: dict[Side, list[Result]], rounds: int, updates: int, chats: int) -> None:
-    best = {side: max(runs, key=lambda r: r.per_second) for side, runs in results.items()}
+    # The median round per side (by updates/s; the upper middle for an even count), with its own
+    # latencies: one lucky or unlucky round on a noisy machine does not decide.
+    best = {
+        side: sorted(runs, key=lambda r: r.per_second)[len(runs) // 2]
+        for side, runs in results.items()
+    }
     print(
         f"\n{updates} updates over {chats} chats per run, {rounds} round(s), order reversed every "
-        "other round; best round per side (highest updates/s), its latencies:"
+        "other round; the median round per side (by updates/s), with its latencies:"
     )
     header = (
         f"{'side':<28} {'updates/s':>9} {'(each round)':>20} {'p50 ms':>8} {'p99 ms':>8} "
@@ -374,15 +397,29 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--chats", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--bare-sequential",
         action="store_true",
         help="the bare bot handles updates one at a time (polling) / answers the webhook only "
         "after its handler (like the assistant), instead of aiogram's defaults",
     )
+    parser.add_argument(
+        "--throttle",
+        choices=("lifted", "shipped"),
+        default="lifted",
+        help="lifted (default): the assistant's own flood-limit throttle never waits, so the "
+        "figures measure its work; shipped: as configured (about 1 message/s per chat after a "
+        "burst of 3, 30/s in all), which caps it whatever its speed",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    if args.throttle == "lifted":
+        patched = lift_throttle()
+        where = ", ".join(patched) if patched else "nothing found to patch: as shipped"
+        print(f"assistant's flood-limit throttle: lifted ({where})")
+    else:
+        print("assistant's flood-limit throttle: as shipped (1 msg/s per chat, burst 3, 30/s)")
     mode = "sequential" if args.bare_sequential else "aiogram defaults (as tasks / in background)"
     print(f"bare echo bot handling: {mode}")
     results: dict[Side, list[Result]] = {side: [] for side in SIDES}
