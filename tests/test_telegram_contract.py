@@ -122,8 +122,14 @@ async def test_welcome_question_and_button(telegram: Telegram) -> None:
     assert "réassort" in (answer.text or "")
 
     emulator.user_presses(501, answer.message_id, "menu.start")
-    menu = (await telegram.replies(501, 3))[-1]
+    await emulator.wait_until(lambda: emulator.bot_messages(501)[-1].edits >= 1, timeout=10)
+    menu = emulator.bot_messages(501)[-1]
+    assert len(emulator.bot_messages(501)) == 2  # the menu replaced the answer in place
+    assert menu.message_id == answer.message_id
     assert menu.reply_markup is not None
+    topic = next(d for d in menu.callback_data if not d.startswith("menu."))
+    emulator.user_presses(501, menu.message_id, topic)
+    await telegram.replies(501, 3)  # a topic comes as a new message
     await emulator.wait_until(lambda: not emulator.unanswered_callbacks, timeout=10)
 
 

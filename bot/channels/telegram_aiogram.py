@@ -14,7 +14,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.enums import ChatAction, ChatType
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -38,13 +38,34 @@ log = logging.getLogger(__name__)
 
 
 async def _carry_out(
-    bot: Bot, throttle: Throttle, chat_id: int, turn: TelegramTurn, voter_message: int | None
+    bot: Bot,
+    throttle: Throttle,
+    chat_id: int,
+    turn: TelegramTurn,
+    voter_message: int | None,
+    pressed: int | None = None,
 ) -> None:
     if turn.delete_voter_message and voter_message is not None:
         try:
             await bot.delete_message(chat_id, voter_message)
         except Exception:
             log.warning("could not delete a message that looked like a secret", exc_info=True)
+    if turn.edit_in_place and pressed is not None:
+        (message,) = turn.messages
+        markup = message.reply_markup()
+        await throttle.wait(chat_id)
+        try:
+            await bot.edit_message_text(
+                message.text,
+                chat_id=chat_id,
+                message_id=pressed,
+                reply_markup=None
+                if markup is None
+                else InlineKeyboardMarkup.model_validate(markup),
+            )
+            return
+        except TelegramBadRequest:
+            log.info("menu not edited in place (unchanged or gone): sent instead")
     for message in turn.messages:
         markup = message.reply_markup()
         await throttle.wait(chat_id)
@@ -89,7 +110,7 @@ def build_router(conversations: Conversations, throttle: Throttle | None = None)
                 chat_id, event_update.update_id, query.from_user.language_code, action=query.data
             ),
         )
-        await _carry_out(bot, throttle, chat_id, turn, None)
+        await _carry_out(bot, throttle, chat_id, turn, None, query.message.message_id)
 
     @router.message(private)
     async def on_other(message: Message) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -101,13 +101,32 @@ class RetryAfterLimiter(BaseRateLimiter[None]):
 
 
 async def _carry_out(
-    context: Context, throttle: Throttle, chat_id: int, turn: TelegramTurn, voter: int | None
+    context: Context,
+    throttle: Throttle,
+    chat_id: int,
+    turn: TelegramTurn,
+    voter: int | None,
+    pressed: int | None = None,
 ) -> None:
     if turn.delete_voter_message and voter is not None:
         try:
             await context.bot.delete_message(chat_id, voter)
         except TelegramError:
             log.warning("could not delete a message that looked like a secret", exc_info=True)
+    if turn.edit_in_place and pressed is not None:
+        (message,) = turn.messages
+        markup = message.reply_markup()
+        await throttle.wait(chat_id)
+        try:
+            await context.bot.edit_message_text(
+                message.text,
+                chat_id=chat_id,
+                message_id=pressed,
+                reply_markup=None if markup is None else InlineKeyboardMarkup.de_json(markup),
+            )
+            return
+        except BadRequest:
+            log.info("menu not edited in place (unchanged or gone): sent instead")
     for message in turn.messages:
         markup = message.reply_markup()
         await throttle.wait(chat_id)
@@ -159,7 +178,7 @@ def add_handlers(
                 chat_id, update.update_id, query.from_user.language_code, action=query.data
             ),
         )
-        await _carry_out(context, throttle, chat_id, turn, None)
+        await _carry_out(context, throttle, chat_id, turn, None, query.message.message_id)
 
     async def on_other(update: Update, context: Context) -> None:
         await say(update, "telegram.text_only")

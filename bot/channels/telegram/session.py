@@ -14,6 +14,8 @@ from bot.engine.step import parse_command
 from bot.i18n.render import RenderedMessage
 
 CHANNEL = "telegram"
+MENU_PREFIX = "menu."
+"""Button actions opening a menu: their answer replaces the message that carried the button."""
 SECRET_INTENT = "secret_shared"
 REFUSALS = {
     "empty_text": "webchat.error_empty",
@@ -55,6 +57,9 @@ class TelegramTurn:
 
     messages: tuple[TelegramMessage, ...]
     delete_voter_message: bool = False
+    edit_in_place: bool = False
+    """A menu opened from a button: edit the message that carried the button rather than
+    piling a new menu under it."""
 
 
 def _language(code: str | None) -> str | None:
@@ -90,7 +95,9 @@ async def answer(conversations: Conversations, message: ChatMessage) -> Telegram
         return TelegramTurn(())
     secret = outcome.understood is not None and outcome.understood.intent == SECRET_INTENT
     replies += outcome.messages
-    return TelegramTurn(tuple(telegram_messages(replies)), delete_voter_message=secret)
+    messages = tuple(telegram_messages(replies))
+    in_place = (message.action or "").startswith(MENU_PREFIX) and len(messages) == 1
+    return TelegramTurn(messages, delete_voter_message=secret, edit_in_place=in_place)
 
 
 async def text_only(conversations: Conversations, chat_id: int, language: str | None) -> str:
