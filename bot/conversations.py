@@ -203,16 +203,30 @@ class Conversations:
         return Typed(text.strip(), client_locale=locale)
 
     async def handle(
-        self, conversation_id: str, inbound: Inbound, update_key: str | None = None
+        self,
+        conversation_id: str | None,
+        inbound: Inbound,
+        update_key: str | None = None,
+        *,
+        chat: tuple[str, str] | None = None,
     ) -> Outcome:
         """One turn: the voter's message is stored with the replies, then the replies returned.
 
         A typed text goes through the guard before anything stores, logs or reads it. With an
         `update_key` (a channel's delivery id), a redelivered update is not answered twice: the
-        key is claimed in the turn's own transaction."""
+        key is claimed in the turn's own transaction. Without a conversation id, `chat`
+        (channel, chat key) finds the conversation in that same transaction."""
         inbound_event = self.validate(inbound)
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        if conversation_id is None and chat is None:
+            raise ConversationNotFound()
+        lock_key = conversation_id or ":".join(chat or ())
+        lock = self._locks.setdefault(lock_key, asyncio.Lock())
         async with lock, self.store.transaction() as tx:
+            if conversation_id is None and chat is not None:
+                conversation_id = await tx.find(*chat)
+                if conversation_id is None:
+                    raise ConversationNotFound()
+            assert conversation_id is not None
             snapshot = await tx.load(conversation_id)
             if snapshot is None:
                 raise ConversationNotFound()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.channels.telegram.render import TelegramMessage, telegram_messages
-from bot.conversations import ConversationError, Conversations, Inbound
+from bot.conversations import ConversationError, ConversationNotFound, Conversations, Inbound
 from bot.engine.step import parse_command
 from bot.i18n.render import RenderedMessage
 
@@ -72,21 +72,23 @@ async def answer(conversations: Conversations, message: ChatMessage) -> Telegram
     language = _language(message.language)
     if language is not None and conversations.catalogs.supported(language) is None:
         language = None
-    conversation_id = await conversations.find_chat(CHANNEL, chat_key)
-    replies: list[RenderedMessage] = []
-    if conversation_id is None:
-        command = parse_command(message.text or "")
-        topic = command[1] if command is not None and command[0] == "start" else None
-        opened = await conversations.start(CHANNEL, language, topic or None, chat_key=chat_key)
-        conversation_id = opened.conversation_id
-        if command is not None and command[0] == "start":
-            return TelegramTurn(tuple(telegram_messages(opened.messages)))
-        replies += opened.messages
     inbound = Inbound(text=message.text, action=message.action, locale=language)
+    update_key = str(message.update_id)
+    replies: list[RenderedMessage] = []
     try:
-        outcome = await conversations.handle(
-            conversation_id, inbound, update_key=str(message.update_id)
-        )
+        try:
+            outcome = await conversations.handle(
+                None, inbound, update_key, chat=(CHANNEL, chat_key)
+            )
+        except ConversationNotFound:
+            command = parse_command(message.text or "")
+            starting = command is not None and command[0] == "start"
+            topic = command[1] if starting and command is not None else None
+            opened = await conversations.start(CHANNEL, language, topic or None, chat_key=chat_key)
+            if starting:
+                return TelegramTurn(tuple(telegram_messages(opened.messages)))
+            replies += opened.messages
+            outcome = await conversations.handle(opened.conversation_id, inbound, update_key)
     except ConversationError as refused:
         key = REFUSALS.get(refused.code, "webchat.error_generic")
         text = conversations.catalogs.translator(language or "fr").gettext(key)
