@@ -21,11 +21,11 @@ from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Messa
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.channels.telegram.delivery import deliver
 from bot.channels.telegram.session import (
     EDITED,
     PRIVATE_ONLY,
     ChatMessage,
-    TelegramTurn,
     addressed_to,
     answer,
     command_list,
@@ -37,43 +37,32 @@ from bot.conversations import Conversations
 log = logging.getLogger(__name__)
 
 
-async def _carry_out(
-    bot: Bot,
-    throttle: Throttle,
-    chat_id: int,
-    turn: TelegramTurn,
-    voter_message: int | None,
-    pressed: int | None = None,
-) -> None:
-    if turn.delete_voter_message and voter_message is not None:
+class _Sender:
+    """The Bot API calls of a turn, with aiogram."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        await self.bot.delete_message(chat_id, message_id)
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, markup: dict[str, object] | None
+    ) -> bool:
         try:
-            await bot.delete_message(chat_id, voter_message)
-        except Exception:
-            log.warning("could not delete a message that looked like a secret", exc_info=True)
-    if turn.edit_in_place and pressed is not None:
-        (message,) = turn.messages
-        markup = message.reply_markup()
-        await throttle.wait(chat_id)
-        try:
-            await bot.edit_message_text(
-                message.text,
-                chat_id=chat_id,
-                message_id=pressed,
-                reply_markup=None
-                if markup is None
-                else InlineKeyboardMarkup.model_validate(markup),
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(markup)
             )
-            return
         except TelegramBadRequest:
-            log.info("menu not edited in place (unchanged or gone): sent instead")
-    for message in turn.messages:
-        markup = message.reply_markup()
-        await throttle.wait(chat_id)
-        await bot.send_message(
-            chat_id,
-            message.text,
-            reply_markup=None if markup is None else InlineKeyboardMarkup.model_validate(markup),
-        )
+            return False
+        return True
+
+    async def send(self, chat_id: int, text: str, markup: dict[str, object] | None) -> None:
+        await self.bot.send_message(chat_id, text, reply_markup=_keyboard(markup))
+
+
+def _keyboard(markup: dict[str, object] | None) -> InlineKeyboardMarkup | None:
+    return None if markup is None else InlineKeyboardMarkup.model_validate(markup)
 
 
 def build_router(conversations: Conversations, throttle: Throttle | None = None) -> Router:
@@ -96,7 +85,7 @@ def build_router(conversations: Conversations, throttle: Throttle | None = None)
             conversations,
             ChatMessage(message.chat.id, event_update.update_id, language, text=message.text),
         )
-        await _carry_out(bot, throttle, message.chat.id, turn, message.message_id)
+        await deliver(_Sender(bot), throttle, message.chat.id, turn, message.message_id)
 
     @router.callback_query(F.data, F.message)
     async def on_press(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
@@ -110,7 +99,7 @@ def build_router(conversations: Conversations, throttle: Throttle | None = None)
                 chat_id, event_update.update_id, query.from_user.language_code, action=query.data
             ),
         )
-        await _carry_out(bot, throttle, chat_id, turn, None, query.message.message_id)
+        await deliver(_Sender(bot), throttle, chat_id, turn, None, query.message.message_id)
 
     @router.message(private)
     async def on_other(message: Message) -> None:

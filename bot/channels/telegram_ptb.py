@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -31,11 +31,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram.delivery import deliver
 from bot.channels.telegram.session import (
     EDITED,
     PRIVATE_ONLY,
     ChatMessage,
-    TelegramTurn,
     addressed_to,
     answer,
     command_list,
@@ -100,41 +100,32 @@ class RetryAfterLimiter(BaseRateLimiter[None]):
         raise AssertionError("unreachable")
 
 
-async def _carry_out(
-    context: Context,
-    throttle: Throttle,
-    chat_id: int,
-    turn: TelegramTurn,
-    voter: int | None,
-    pressed: int | None = None,
-) -> None:
-    if turn.delete_voter_message and voter is not None:
+class _Sender:
+    """The Bot API calls of a turn, with python-telegram-bot."""
+
+    def __init__(self, context: Context) -> None:
+        self.bot = context.bot
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        await self.bot.delete_message(chat_id, message_id)
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, markup: dict[str, object] | None
+    ) -> bool:
         try:
-            await context.bot.delete_message(chat_id, voter)
-        except TelegramError:
-            log.warning("could not delete a message that looked like a secret", exc_info=True)
-    if turn.edit_in_place and pressed is not None:
-        (message,) = turn.messages
-        markup = message.reply_markup()
-        await throttle.wait(chat_id)
-        try:
-            await context.bot.edit_message_text(
-                message.text,
-                chat_id=chat_id,
-                message_id=pressed,
-                reply_markup=None if markup is None else InlineKeyboardMarkup.de_json(markup),
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(markup)
             )
-            return
         except BadRequest:
-            log.info("menu not edited in place (unchanged or gone): sent instead")
-    for message in turn.messages:
-        markup = message.reply_markup()
-        await throttle.wait(chat_id)
-        await context.bot.send_message(
-            chat_id,
-            message.text,
-            reply_markup=None if markup is None else InlineKeyboardMarkup.de_json(markup),
-        )
+            return False
+        return True
+
+    async def send(self, chat_id: int, text: str, markup: dict[str, object] | None) -> None:
+        await self.bot.send_message(chat_id, text, reply_markup=_keyboard(markup))
+
+
+def _keyboard(markup: dict[str, object] | None) -> InlineKeyboardMarkup | None:
+    return None if markup is None else InlineKeyboardMarkup.de_json(markup)
 
 
 def add_handlers(
@@ -162,7 +153,7 @@ def add_handlers(
             conversations,
             ChatMessage(message.chat_id, update.update_id, language, text=message.text),
         )
-        await _carry_out(context, throttle, message.chat_id, turn, message.message_id)
+        await deliver(_Sender(context), throttle, message.chat_id, turn, message.message_id)
 
     async def on_press(update: Update, context: Context) -> None:
         query = update.callback_query
@@ -178,7 +169,7 @@ def add_handlers(
                 chat_id, update.update_id, query.from_user.language_code, action=query.data
             ),
         )
-        await _carry_out(context, throttle, chat_id, turn, None, query.message.message_id)
+        await deliver(_Sender(context), throttle, chat_id, turn, None, query.message.message_id)
 
     async def on_other(update: Update, context: Context) -> None:
         await say(update, "telegram.text_only")
