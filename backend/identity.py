@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import pyotp
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend import audit
@@ -80,25 +80,16 @@ class Identity:
         now = utc(now)
         address_key = self.address_key(address)
         hour_ago = now - timedelta(hours=1)
-        by_address = await connection.scalar(
-            select(func.count())
-            .select_from(IdentityChallenge)
-            .where(
-                IdentityChallenge.address_hash == address_key,
-                IdentityChallenge.created_at > hour_ago,
-            )
+        by_address = await _challenges_since(
+            connection, IdentityChallenge.address_hash == address_key, hour_ago
         )
-        by_conversation = await connection.scalar(
-            select(func.count())
-            .select_from(IdentityChallenge)
-            .where(
-                IdentityChallenge.conversation_id == conversation_id,
-                IdentityChallenge.created_at > hour_ago,
-            )
+        by_conversation = await _challenges_since(
+            connection, IdentityChallenge.conversation_id == conversation_id, hour_ago
         )
-        if (by_address or 0) >= self.limits.challenges_per_address_per_hour or (
-            by_conversation or 0
-        ) >= self.limits.challenges_per_conversation_per_hour:
+        if (
+            by_address >= self.limits.challenges_per_address_per_hour
+            or by_conversation >= self.limits.challenges_per_conversation_per_hour
+        ):
             await audit.record(
                 connection,
                 "identity.rate_limited",
@@ -204,3 +195,15 @@ class Identity:
         if locked:
             return Checked("locked")
         return Checked("wrong", attempts_left=self.limits.max_wrong_codes - attempts)
+
+
+async def _challenges_since(
+    connection: AsyncConnection, which: ColumnElement[bool], since: datetime
+) -> int:
+    """How many challenges match `which` since `since` (for the hourly limits)."""
+    count = await connection.scalar(
+        select(func.count())
+        .select_from(IdentityChallenge)
+        .where(which, IdentityChallenge.created_at > since)
+    )
+    return int(count or 0)
