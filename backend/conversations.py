@@ -2,19 +2,61 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.db.models import Conversation, ProcessedUpdate, TranscriptLine
 from backend.db.time import utc
 from backend.turn import Backend, TurnBackend
+
+_conversations = cast(Table, Conversation.__table__)
+_processed = cast(Table, ProcessedUpdate.__table__)
+_lines = cast(Table, TranscriptLine.__table__)
+
+# Statements built once, on the tables (not the ORM classes): SQLAlchemy keeps their compiled
+# form and cache key, so a turn pays only for its parameters.
+_FIND = select(_conversations.c.id).where(
+    _conversations.c.channel == bindparam("p_channel"),
+    _conversations.c.chat_key == bindparam("p_chat_key"),
+)
+_LOAD = (
+    select(_conversations.c.snapshot)
+    .where(_conversations.c.id == bindparam("p_id"))
+    .with_for_update()
+)
+_LOAD_CHAT = (
+    select(_conversations.c.id, _conversations.c.snapshot)
+    .where(
+        _conversations.c.channel == bindparam("p_channel"),
+        _conversations.c.chat_key == bindparam("p_chat_key"),
+    )
+    .with_for_update()
+)
+_SAVE = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("p_id"))
+    .values(
+        snapshot=bindparam("p_snapshot"),
+        status=bindparam("p_status"),
+        locale=bindparam("p_locale"),
+        updated_at=bindparam("p_now"),
+    )
+)
+_CREATE = insert(_conversations)
+_APPEND = insert(_lines)
+_CLAIM = {
+    "postgresql": postgresql.insert(_processed).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_processed).on_conflict_do_nothing(),
+}
 
 
 class SqlConversationTx:
@@ -37,26 +79,23 @@ class SqlConversationTx:
         conversation_id = str(uuid.uuid4())
         now = utc(now)
         await self.connection.execute(
-            insert(Conversation).values(
-                id=conversation_id,
-                channel=channel,
-                chat_key=chat_key,
-                status=status,
-                locale=locale,
-                snapshot=dict(snapshot),
-                created_at=now,
-                updated_at=now,
-            )
+            _CREATE,
+            {
+                "id": conversation_id,
+                "channel": channel,
+                "chat_key": chat_key,
+                "status": status,
+                "locale": locale,
+                "snapshot": dict(snapshot),
+                "created_at": now,
+                "updated_at": now,
+            },
         )
         return conversation_id
 
     async def find(self, channel: str, chat_key: str) -> str | None:
         """The conversation of a channel's chat, if there is one."""
-        return await self.connection.scalar(
-            select(Conversation.id).where(
-                Conversation.channel == channel, Conversation.chat_key == chat_key
-            )
-        )
+        return await self.connection.scalar(_FIND, {"p_channel": channel, "p_chat_key": chat_key})
 
     async def claim_update(
         self, channel: str, update_key: str, conversation_id: str, now: datetime
@@ -68,21 +107,24 @@ class SqlConversationTx:
             "conversation_id": conversation_id,
             "processed_at": utc(now),
         }
-        dialect = self.connection.dialect.name
-        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        result = await self.connection.execute(
-            insert_(ProcessedUpdate).values(**values).on_conflict_do_nothing()
-        )
+        result = await self.connection.execute(_CLAIM[self.connection.dialect.name], values)
         return result.rowcount == 1
 
     async def load(self, conversation_id: str) -> Mapping[str, object] | None:
         """The conversation's state, its row locked (on PostgreSQL) until the transaction ends."""
-        snapshot = await self.connection.scalar(
-            select(Conversation.snapshot)
-            .where(Conversation.id == conversation_id)
-            .with_for_update()
-        )
+        snapshot = await self.connection.scalar(_LOAD, {"p_id": conversation_id})
         return None if snapshot is None else dict(snapshot)
+
+    async def load_chat(
+        self, channel: str, chat_key: str
+    ) -> tuple[str, Mapping[str, object]] | None:
+        """The conversation of a channel's chat and its state, locked like `load`'s."""
+        row = (
+            await self.connection.execute(
+                _LOAD_CHAT, {"p_channel": channel, "p_chat_key": chat_key}
+            )
+        ).first()
+        return None if row is None else (row[0], dict(row[1]))
 
     async def save(
         self,
@@ -93,11 +135,15 @@ class SqlConversationTx:
         now: datetime,
     ) -> None:
         """Replaces the conversation's state."""
-        now = utc(now)
         result = await self.connection.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(snapshot=dict(snapshot), status=status, locale=locale, updated_at=now)
+            _SAVE,
+            {
+                "p_id": conversation_id,
+                "p_snapshot": dict(snapshot),
+                "p_status": status,
+                "p_locale": locale,
+                "p_now": utc(now),
+            },
         )
         if result.rowcount != 1:
             raise LookupError(conversation_id)
@@ -110,7 +156,7 @@ class SqlConversationTx:
             return
         now = utc(now)
         await self.connection.execute(
-            insert(TranscriptLine),
+            _APPEND,
             [
                 {
                     "conversation_id": conversation_id,
@@ -148,16 +194,24 @@ class SqlConversationTx:
 
 
 class SqlConversationStore:
-    """Opens a connection and a transaction per turn (SQLAlchemy Core: no ORM overhead)."""
+    """Opens a connection and a transaction per turn (SQLAlchemy Core: no ORM overhead).
+
+    On SQLite, which lets one writer in at a time, the process's turns take their transaction
+    one after the other (an asyncio lock): waiting in line is cheaper than SQLite's busy
+    handler, which sleeps 1 to 100 ms before trying again. PostgreSQL locks the row instead."""
 
     def __init__(self, engine: AsyncEngine, backend: Backend) -> None:
         self.engine = engine
         self.backend = backend
+        self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlConversationTx]:
         """Commits when the block ends without error, rolls back otherwise."""
-        async with self.engine.begin() as connection:
+        async with contextlib.AsyncExitStack() as stack:
+            if self._writer is not None:
+                await stack.enter_async_context(self._writer)
+            connection = await stack.enter_async_context(self.engine.begin())
             yield SqlConversationTx(connection, self.backend)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
-import weakref
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from backend.background import BackgroundWork
 from bot.clock import Clock
+from bot.coordination import Coordination, LocalCoordination
 from bot.election import Election
 from bot.engine.model import Flows
 from bot.engine.step import button_labels, first_state, is_known_action, step
@@ -123,6 +123,7 @@ class Conversations:
         threshold: float = 0.6,
         clarify_threshold: float = 0.25,
         binding_ttl: timedelta = timedelta(minutes=30),
+        coordination: Coordination | None = None,
     ) -> None:
         self.flows = flows
         self.catalogs = catalogs
@@ -136,7 +137,7 @@ class Conversations:
         self.binding_ttl = binding_ttl
         self._background = BackgroundWork("conversations")
         self._labels = button_labels(flows, catalogs.locales)
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.coordination: Coordination = coordination or LocalCoordination()
 
     def context(self, voter: VoterInfo | None = None, now: datetime | None = None) -> TurnContext:
         """What the engine may know for a turn happening now."""
@@ -164,14 +165,26 @@ class Conversations:
         locale: str | None = None,
         topic: str | None = None,
         chat_key: str | None = None,
+        update_key: str | None = None,
     ) -> Outcome:
-        """Opens a conversation (of a channel's chat, if given) and answers with the welcome."""
+        """Opens a conversation (of a channel's chat, if given) and answers with the welcome.
+
+        A chat's conversation is opened once: if another turn opened it meanwhile, nothing is
+        stored and no message returned. `update_key`, the channel's delivery that opens it, is
+        claimed in the same transaction (see `handle`)."""
         chosen = self._locale(locale)
         ctx = self.context()
         state = first_state(chosen or DEFAULT_LOCALE)
         result = step(self.flows, state, Start(client_locale=chosen, topic=topic), ctx)
         messages = self._render(result)
-        async with self.store.transaction() as tx:
+        lock_key = f"{channel}:{chat_key}" if chat_key is not None else None
+        async with contextlib.AsyncExitStack() as stack:
+            if lock_key is not None:
+                await stack.enter_async_context(self.coordination.turn(lock_key))
+            tx = await stack.enter_async_context(self.store.transaction())
+            if chat_key is not None and (found := await tx.find(channel, chat_key)) is not None:
+                # Opened meanwhile by another worker's turn: that one welcomed the voter.
+                return Outcome(found, (), None, result.state.status, result.state.locale)
             conversation_id = await tx.create(
                 channel,
                 _snapshot(result.state, channel),
@@ -181,6 +194,10 @@ class Conversations:
                 chat_key,
             )
             await tx.append(conversation_id, [_bot_entry(m) for m in messages], ctx.now)
+            if update_key is not None:
+                await tx.claim_update(channel, update_key, conversation_id, ctx.now)
+        if update_key is not None:
+            await self.coordination.remember(channel, update_key)
         return Outcome(conversation_id, messages, None, result.state.status, result.state.locale)
 
     async def find_chat(self, channel: str, chat_key: str) -> str | None:
@@ -220,21 +237,21 @@ class Conversations:
         if conversation_id is None and chat is None:
             raise ConversationNotFound()
         lock_key = conversation_id or ":".join(chat or ())
-        lock = self._locks.setdefault(lock_key, asyncio.Lock())
-        async with lock, self.store.transaction() as tx:
-            if conversation_id is None and chat is not None:
-                conversation_id = await tx.find(*chat)
-                if conversation_id is None:
-                    raise ConversationNotFound()
-            assert conversation_id is not None
-            snapshot = await tx.load(conversation_id)
+        async with self.coordination.turn(lock_key), self.store.transaction() as tx:
+            if conversation_id is not None:
+                snapshot = await tx.load(conversation_id)
+            elif chat is not None and (found := await tx.load_chat(*chat)) is not None:
+                conversation_id, snapshot = found
+            else:
+                raise ConversationNotFound()
             if snapshot is None:
                 raise ConversationNotFound()
             state = _state(snapshot)
             channel = str(snapshot.get("channel", "webchat"))
             now = self.clock.now()
-            if update_key is not None and not await tx.claim_update(
-                channel, update_key, conversation_id, now
+            if update_key is not None and (
+                await self.coordination.answered(channel, update_key)
+                or not await tx.claim_update(channel, update_key, conversation_id, now)
             ):
                 return Outcome(conversation_id, (), None, state.status, state.locale, True)
             voter = await self._bound_voter(tx.backend, state, now)
@@ -274,6 +291,8 @@ class Conversations:
                 now,
             )
             await tx.append(conversation_id, [entry, *(_bot_entry(m) for m in messages)], now)
+        if update_key is not None:
+            await self.coordination.remember(channel, update_key)
         for effect in result.effects:
             if isinstance(effect, QueueForAgent):
                 log.info("conversation %s queued for an agent", conversation_id)

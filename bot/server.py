@@ -79,7 +79,10 @@ def telegram_channel(
         from bot.channels import telegram_ptb
 
         application = telegram_ptb.make_application(
-            services.conversations, settings.telegram_token, settings.telegram_api_base
+            services.conversations,
+            settings.telegram_token,
+            settings.telegram_api_base,
+            settings.telegram_typing_after,
         )
         if settings.telegram_webhook_url:
             return telegram_ptb.PtbWebhook(
@@ -92,8 +95,19 @@ def telegram_channel(
 
     bot = make_bot(settings.telegram_token, settings.telegram_api_base)
     if settings.telegram_webhook_url:
-        return Webhook(services.conversations, bot, settings.telegram_webhook_url, secret)
-    return Polling(services.conversations, bot, settings.telegram_polling_timeout)
+        return Webhook(
+            services.conversations,
+            bot,
+            settings.telegram_webhook_url,
+            secret,
+            settings.telegram_typing_after,
+        )
+    return Polling(
+        services.conversations,
+        bot,
+        settings.telegram_polling_timeout,
+        settings.telegram_typing_after,
+    )
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:

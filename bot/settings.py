@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR}/assesseur.db"
     redis_url: str | None = None
+    """Set: several workers share turn locks and answered updates through this Redis server."""
+    redis_prefix: str = "assesseur:"
+    """The start of every key this deployment keeps in Redis (one per environment)."""
     telegram_token: str | None = None
     telegram_api_base: str | None = None
     """A Bot API server other than Telegram's (`assesseur telegram-emulator`, a local server)."""
@@ -28,6 +31,8 @@ class Settings(BaseSettings):
     """Set: updates are delivered to this URL (ending in /telegram/webhook) instead of polled."""
     telegram_polling_timeout: int = 10
     """Seconds a long-polling `getUpdates` waits (also how long stopping may take)."""
+    telegram_typing_after: float = 0.5
+    """Seconds a reply may take before the voter sees "typing…" (0: always shown)."""
     secret_key: str | None = None
     smtp_url: str | None = None
     election: str = "2026"

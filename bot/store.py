@@ -115,6 +115,10 @@ class ConversationTx(Protocol):
         """The conversation's state, locked until the transaction ends; None if unknown."""
         ...
 
+    async def load_chat(self, channel: str, chat_key: str) -> tuple[str, Snapshot] | None:
+        """The conversation of a channel's chat and its state, locked like `load`'s."""
+        ...
+
     async def save(
         self, conversation_id: str, snapshot: Snapshot, status: str, locale: str, now: datetime
     ) -> None:

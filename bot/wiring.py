@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.conversations import SqlConversationStore
+from backend.coordination import RedisCoordination
 from backend.db.engine import create_engine
 from backend.db.migrate import upgrade
 from backend.handoff import Handoff
@@ -23,6 +24,7 @@ from backend.turn import Backend
 from bot.assistant import Assistant, load_assistant
 from bot.clock import Clock
 from bot.conversations import Conversations
+from bot.coordination import Coordination, LocalCoordination
 from bot.mails import Mails
 from bot.settings import Settings
 
@@ -80,6 +82,11 @@ def build_services(
         platform,
         activation_links_per_address_per_hour=settings.activation_links_per_address_per_hour,
     )
+    coordination: Coordination = (
+        RedisCoordination.from_url(settings.redis_url, prefix=settings.redis_prefix)
+        if settings.redis_url
+        else LocalCoordination()
+    )
     conversations = Conversations(
         flows=assistant.loaded.flows,
         catalogs=assistant.catalogs,
@@ -91,6 +98,7 @@ def build_services(
         threshold=settings.understanding_threshold,
         clarify_threshold=settings.clarify_threshold,
         binding_ttl=limits.binding_ttl,
+        coordination=coordination,
     )
     return Services(conversations, engine, backend, assistant, settings, clock, mailer)
 
@@ -107,6 +115,7 @@ async def close(services: Services) -> None:
     await services.conversations.drain()
     if isinstance(services.mailer, BackgroundMailer):
         await services.mailer.aclose()
+    await services.conversations.coordination.close()
     await services.engine.dispose()
 
 

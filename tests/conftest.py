@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +17,7 @@ import asyncpg
 import pytest
 
 from tests.chat import ChatServers
-from tests.smtp_server import Recorder, SmtpServer, run_server
+from tests.smtp_server import Recorder, SmtpServer, free_port, run_server
 
 POSTGRES = os.environ.get(
     "ASSESSEUR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -55,6 +59,38 @@ async def chat_servers(
     servers = ChatServers(Path(tmp_path_factory.mktemp("chat")), url)
     yield servers
     await servers.close()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis server on loopback: the machine's on 127.0.0.1:6379, or one started here."""
+    if _listening(6379):
+        yield "redis://127.0.0.1:6379/0"
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("these tests need Redis: none listens on 127.0.0.1:6379, none installed")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not _listening(port):
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture

@@ -72,6 +72,7 @@ async def telegram(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncItera
         telegram_driver=driver,
         telegram_webhook_url=webhook_url,
         telegram_polling_timeout=1,
+        telegram_typing_after=0,  # "typing…" at once, so that every reply shows it
     )
     app = create_app(settings, clock=FrozenClock(parse_instant("2022-12-02T10:00+01:00")))
     server: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1", port=port))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from backend.db import sqlite
 
 
 def prepare_sqlite_path(url: str) -> None:
@@ -27,7 +30,10 @@ def create_engine(url: str) -> AsyncEngine:
     prepare_sqlite_path(url)
     if make_url(url).get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    database = make_url(url).database or ":memory:"
+    engine = create_async_engine(
+        url, async_creator=partial(sqlite.connect, database, busy_timeout=30)
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

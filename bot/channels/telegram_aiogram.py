@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from typing import Any
@@ -13,6 +12,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.enums import ChatAction, ChatType
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
@@ -21,7 +21,8 @@ from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Messa
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.telegram.delivery import deliver
+from bot.channels.telegram.delivery import TYPING_AFTER, deliver, typing_while
+from bot.channels.telegram.polling import LongPolling
 from bot.channels.telegram.session import (
     EDITED,
     PRIVATE_ONLY,
@@ -42,6 +43,9 @@ class _Sender:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+
+    async def typing(self, chat_id: int) -> None:
+        await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
     async def delete(self, chat_id: int, message_id: int) -> None:
         await self.bot.delete_message(chat_id, message_id)
@@ -65,9 +69,14 @@ def _keyboard(markup: dict[str, object] | None) -> InlineKeyboardMarkup | None:
     return None if markup is None else InlineKeyboardMarkup.model_validate(markup)
 
 
-def build_router(conversations: Conversations, throttle: Throttle | None = None) -> Router:
+def build_router(
+    conversations: Conversations,
+    throttle: Throttle | None = None,
+    typing_after: float = TYPING_AFTER,
+) -> Router:
     """The handlers: private texts, button presses, a polite answer to anything else, silence
-    in groups unless the bot is addressed there."""
+    in groups unless the bot is addressed there. "typing…" shows when a reply takes longer than
+    `typing_after` seconds."""
     router = Router(name="assesseur")
     private = F.chat.type == ChatType.PRIVATE
     throttle = throttle or Throttle()
@@ -79,13 +88,14 @@ def build_router(conversations: Conversations, throttle: Throttle | None = None)
 
     @router.message(private, F.text)
     async def on_text(message: Message, bot: Bot, event_update: Update) -> None:
-        await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+        sender = _Sender(bot)
         language = message.from_user.language_code if message.from_user else None
-        turn = await answer(
-            conversations,
-            ChatMessage(message.chat.id, event_update.update_id, language, text=message.text),
-        )
-        await deliver(_Sender(bot), throttle, message.chat.id, turn, message.message_id)
+        async with typing_while(sender, message.chat.id, typing_after):
+            turn = await answer(
+                conversations,
+                ChatMessage(message.chat.id, event_update.update_id, language, text=message.text),
+            )
+        await deliver(sender, throttle, message.chat.id, turn, message.message_id)
 
     @router.callback_query(F.data, F.message)
     async def on_press(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
@@ -130,10 +140,12 @@ async def publish_commands(bot: Bot, conversations: Conversations) -> None:
             await bot.set_my_commands(commands)
 
 
-def build_dispatcher(conversations: Conversations, **data: Any) -> Dispatcher:
+def build_dispatcher(
+    conversations: Conversations, typing_after: float = TYPING_AFTER, **data: Any
+) -> Dispatcher:
     """A dispatcher with the assistant's router."""
     dispatcher = Dispatcher(**data)
-    dispatcher.include_router(build_router(conversations))
+    dispatcher.include_router(build_router(conversations, typing_after=typing_after))
     return dispatcher
 
 
@@ -182,41 +194,64 @@ def make_bot(token: str, api_base: str | None = None) -> Bot:
     return bot
 
 
-class Polling:
-    """The bot by long polling. Updates are handled one after the other, so that the next
-    `getUpdates` (which acknowledges them) is asked only once their turns are committed."""
+def _chat_of(update: Update) -> int | None:
+    chat = UserContextMiddleware.resolve_event_context(update).chat
+    return None if chat is None else chat.id
 
-    def __init__(self, conversations: Conversations, bot: Bot, timeout: int = 10) -> None:
+
+def _retry_after(failed: Exception) -> float | None:
+    return float(failed.retry_after) if isinstance(failed, TelegramRetryAfter) else None
+
+
+class Polling:
+    """The bot by long polling (`bot.channels.telegram.polling`): the chats of a batch at once,
+    each chat's updates in order, the batch acknowledged once all its turns are committed."""
+
+    def __init__(
+        self,
+        conversations: Conversations,
+        bot: Bot,
+        timeout: int = 10,
+        typing_after: float = TYPING_AFTER,
+    ) -> None:
         self.conversations = conversations
         self.bot = bot
         self.timeout = timeout
-        self.dispatcher = build_dispatcher(conversations)
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        await publish_commands(self.bot, self.conversations)
-        await self.dispatcher.start_polling(
-            self.bot,
-            polling_timeout=self.timeout,
-            handle_as_tasks=False,
-            handle_signals=False,
-            close_bot_session=False,
+        self.dispatcher = build_dispatcher(conversations, typing_after)
+        self.polling = LongPolling(
+            self._fetch,
+            self._handle,
+            update_id=lambda update: update.update_id,
+            chat_of=_chat_of,
+            retry_after=_retry_after,
         )
+
+    async def _fetch(self, offset: int | None) -> list[Update]:
+        return await self.bot.get_updates(
+            offset=offset,
+            timeout=self.timeout,
+            request_timeout=int(self.bot.session.timeout + self.timeout),
+        )
+
+    async def _handle(self, update: Update) -> bool:
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+        except Exception:
+            log.exception("Telegram update %s failed", update.update_id)
+            return False
+        return True
 
     def mount(self, app: web.Application) -> None:
         """Nothing to mount: polling asks Telegram for the updates."""
 
     async def start(self) -> None:
-        """Starts polling in the background."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        """Publishes the commands, then polls in the background."""
+        await publish_commands(self.bot, self.conversations)
+        self.polling.start()
 
     async def stop(self) -> None:
-        """Stops polling after the update in hand, and closes the bot's session."""
-        if self._task is not None:
-            with contextlib.suppress(RuntimeError):  # "Polling is not started" (yet, or any more)
-                await asyncio.wait_for(self.dispatcher.stop_polling(), timeout=5)
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Stops polling after the batch in hand, and closes the bot's session."""
+        await self.polling.stop()
         await self.bot.session.close()
 
 
@@ -228,12 +263,19 @@ class Webhook:
     a wrong or missing secret is refused (401) and nothing is processed; the answer (200) is
     given only once the turn is committed, so an update lost on the way is delivered again."""
 
-    def __init__(self, conversations: Conversations, bot: Bot, url: str, secret: str) -> None:
+    def __init__(
+        self,
+        conversations: Conversations,
+        bot: Bot,
+        url: str,
+        secret: str,
+        typing_after: float = TYPING_AFTER,
+    ) -> None:
         self.conversations = conversations
         self.bot = bot
         self.url = url
         self.secret = secret
-        self.dispatcher = build_dispatcher(conversations)
+        self.dispatcher = build_dispatcher(conversations, typing_after)
 
     def mount(self, app: web.Application) -> None:
         """Adds the webhook route to the web application."""

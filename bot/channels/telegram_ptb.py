@@ -7,7 +7,6 @@ Updates in, the conversation's answer out; no dialog here. The `Application` run
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hmac
 import json
@@ -19,7 +18,7 @@ from typing import Any
 from aiohttp import web
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -31,7 +30,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.telegram.delivery import deliver
+from bot.channels.telegram.delivery import TYPING_AFTER, deliver, typing_while
+from bot.channels.telegram.polling import LongPolling
 from bot.channels.telegram.session import (
     EDITED,
     PRIVATE_ONLY,
@@ -106,6 +106,9 @@ class _Sender:
     def __init__(self, context: Context) -> None:
         self.bot = context.bot
 
+    async def typing(self, chat_id: int) -> None:
+        await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
     async def delete(self, chat_id: int, message_id: int) -> None:
         await self.bot.delete_message(chat_id, message_id)
 
@@ -129,10 +132,14 @@ def _keyboard(markup: dict[str, object] | None) -> InlineKeyboardMarkup | None:
 
 
 def add_handlers(
-    application: PtbApplication, conversations: Conversations, throttle: Throttle | None = None
+    application: PtbApplication,
+    conversations: Conversations,
+    throttle: Throttle | None = None,
+    typing_after: float = TYPING_AFTER,
 ) -> None:
     """The handlers: private texts, button presses, a polite answer to anything else, silence
-    in groups unless the bot is addressed there."""
+    in groups unless the bot is addressed there. "typing…" shows when a reply takes longer than
+    `typing_after` seconds."""
     throttle = throttle or Throttle()
 
     async def say(update: Update, key: str) -> None:
@@ -147,13 +154,14 @@ def add_handlers(
         message = update.effective_message
         if message is None or message.text is None:
             return
-        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        sender = _Sender(context)
         language = message.from_user.language_code if message.from_user else None
-        turn = await answer(
-            conversations,
-            ChatMessage(message.chat_id, update.update_id, language, text=message.text),
-        )
-        await deliver(_Sender(context), throttle, message.chat_id, turn, message.message_id)
+        async with typing_while(sender, message.chat_id, typing_after):
+            turn = await answer(
+                conversations,
+                ChatMessage(message.chat_id, update.update_id, language, text=message.text),
+            )
+        await deliver(sender, throttle, message.chat_id, turn, message.message_id)
 
     async def on_press(update: Update, context: Context) -> None:
         query = update.callback_query
@@ -209,7 +217,10 @@ async def publish_commands(application: PtbApplication, conversations: Conversat
 
 
 def make_application(
-    conversations: Conversations, token: str, api_base: str | None = None
+    conversations: Conversations,
+    token: str,
+    api_base: str | None = None,
+    typing_after: float = TYPING_AFTER,
 ) -> PtbApplication:
     """A PTB Application without Updater (talking to `api_base`, a local Bot API server, when
     given) that waits out Telegram's flood control."""
@@ -218,7 +229,7 @@ def make_application(
         base = api_base.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     application: PtbApplication = builder.build()
-    add_handlers(application, conversations)
+    add_handlers(application, conversations, typing_after=typing_after)
     return application
 
 
@@ -245,9 +256,17 @@ class _Turns:
         return True
 
 
+def _chat_of(update: Update) -> int | None:
+    return None if update.effective_chat is None else update.effective_chat.id
+
+
+def _retry_after(failed: Exception) -> float | None:
+    return _seconds(failed) if isinstance(failed, RetryAfter) else None
+
+
 class PtbPolling:
-    """The bot by long polling. Updates are handled one after the other, and the next
-    `getUpdates` (which acknowledges them) is asked only once their turns are done."""
+    """The bot by long polling (`bot.channels.telegram.polling`): the chats of a batch at once,
+    each chat's updates in order, the batch acknowledged once all its turns are done."""
 
     def __init__(
         self, conversations: Conversations, application: PtbApplication, timeout: int = 10
@@ -256,54 +275,35 @@ class PtbPolling:
         self.application = application
         self.timeout = timeout
         self.turns = _Turns(application)
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._asking: asyncio.Task[tuple[Update, ...]] | None = None
+        self.polling = LongPolling(
+            self._fetch,
+            self._handle,
+            update_id=lambda update: update.update_id,
+            chat_of=_chat_of,
+            retry_after=_retry_after,
+        )
 
-    async def _run(self) -> None:
-        await publish_commands(self.application, self.conversations)
-        offset: int | None = None
-        while not self._stopping.is_set():
-            self._asking = asyncio.get_running_loop().create_task(
-                self.application.bot.get_updates(offset=offset, timeout=self.timeout)
-            )
-            try:
-                updates = await self._asking
-            except asyncio.CancelledError:
-                if self._stopping.is_set():
-                    return
-                raise
-            except RetryAfter as refused:
-                await asyncio.sleep(_seconds(refused))
-                continue
-            except NetworkError:
-                log.warning("getUpdates failed; trying again shortly", exc_info=True)
-                await asyncio.sleep(1)
-                continue
-            for update in updates:
-                await self.turns.process(update)
-                offset = update.update_id + 1
+    async def _fetch(self, offset: int | None) -> tuple[Update, ...]:
+        updates: tuple[Update, ...] = await self.application.bot.get_updates(
+            offset=offset, timeout=self.timeout
+        )
+        return updates
+
+    async def _handle(self, update: Update) -> bool:
+        return await self.turns.process(update)
 
     def mount(self, app: web.Application) -> None:
         """Nothing to mount: polling asks Telegram for the updates."""
 
     async def start(self) -> None:
-        """Starts polling in the background."""
+        """Publishes the commands, then polls in the background."""
         await self.application.initialize()
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        await publish_commands(self.application, self.conversations)
+        self.polling.start()
 
     async def stop(self) -> None:
-        """Stops polling after the update in hand, and shuts the application down."""
-        self._stopping.set()
-        if self._asking is not None:
-            self._asking.cancel()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), timeout=5)
-            except TimeoutError:
-                self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stops polling after the batch in hand, and shuts the application down."""
+        await self.polling.stop()
         await self.application.shutdown()
 
 

@@ -1,9 +1,13 @@
-"""Carrying out a Telegram turn, the same for both drivers: delete a secret, then edit the menu
-in place or send the messages, each send within the flood limits."""
+"""Carrying out a Telegram turn, the same for both drivers: "typing…" if the reply is slow to
+come, delete a secret, then edit the menu in place or send the messages, each send within the
+flood limits."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 from bot.channels.telegram.session import TelegramTurn
@@ -12,8 +16,18 @@ from bot.channels.telegram.throttle import Throttle
 log = logging.getLogger(__name__)
 
 
+TYPING_AFTER = 0.5
+"""Seconds a reply may take before the voter sees "typing…" (`ASSESSEUR_TELEGRAM_TYPING_AFTER`)."""
+TYPING_RENEWAL = 4.5
+"""Telegram shows "typing…" for 5 seconds, or until the bot's next message."""
+
+
 class Sender(Protocol):
-    """The three Bot API calls a turn needs, made with a driver's own library."""
+    """The Bot API calls a turn needs, made with a driver's own library."""
+
+    async def typing(self, chat_id: int) -> None:
+        """`sendChatAction` with `typing`."""
+        ...
 
     async def delete(self, chat_id: int, message_id: int) -> None:
         """`deleteMessage`."""
@@ -54,3 +68,33 @@ async def deliver(
     for message in turn.messages:
         await throttle.wait(chat_id)
         await sender.send(chat_id, message.text, message.reply_markup())
+
+
+async def _show_typing(sender: Sender, chat_id: int) -> None:
+    try:
+        await sender.typing(chat_id)
+    except Exception:
+        log.info("could not show the typing action", exc_info=True)
+
+
+@contextlib.asynccontextmanager
+async def typing_while(sender: Sender, chat_id: int, after: float) -> AsyncIterator[None]:
+    """Shows "typing…" in the chat while the block runs, once it has run `after` seconds, and
+    renews it until the block ends. The Bot API recommends the action only when a reply takes
+    a noticeable time: a reply ready sooner comes without it (`after` = 0: always shown)."""
+
+    async def renew(delay: float) -> None:
+        while True:
+            await asyncio.sleep(delay)
+            await _show_typing(sender, chat_id)
+            delay = TYPING_RENEWAL
+
+    if after <= 0:
+        await _show_typing(sender, chat_id)
+    task = asyncio.get_running_loop().create_task(renew(after if after > 0 else TYPING_RENEWAL))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

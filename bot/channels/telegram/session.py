@@ -84,11 +84,19 @@ async def answer(conversations: Conversations, message: ChatMessage) -> Telegram
             command = parse_command(message.text or "")
             starting = command is not None and command[0] == "start"
             topic = command[1] if starting and command is not None else None
-            opened = await conversations.start(CHANNEL, language, topic or None, chat_key=chat_key)
-            if starting:
+            opened = await conversations.start(
+                CHANNEL,
+                language,
+                topic or None,
+                chat_key=chat_key,
+                update_key=update_key if starting else None,
+            )
+            if starting and opened.messages:
                 return TelegramTurn(tuple(telegram_messages(opened.messages)))
             replies += opened.messages
-            outcome = await conversations.handle(opened.conversation_id, inbound, update_key)
+            outcome = await conversations.handle(
+                None, inbound, update_key, chat=(CHANNEL, chat_key)
+            )
     except ConversationError as refused:
         key = REFUSALS.get(refused.code, "webchat.error_generic")
         text = conversations.catalogs.translator(language or "fr").gettext(key)
