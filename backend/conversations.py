@@ -14,6 +14,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from backend.db.batch import Write, write_and_commit
 from backend.db.models import Conversation, ProcessedUpdate, TranscriptLine
 from backend.db.time import utc
 from backend.turn import Backend, TurnBackend
@@ -126,51 +127,53 @@ class SqlConversationTx:
         ).first()
         return None if row is None else (row[0], dict(row[1]))
 
-    async def save(
+    async def finish(
         self,
         conversation_id: str,
         snapshot: Mapping[str, object],
         status: str,
         locale: str,
         now: datetime,
-    ) -> None:
-        """Replaces the conversation's state."""
-        result = await self.connection.execute(
-            _SAVE,
-            {
-                "p_id": conversation_id,
-                "p_snapshot": dict(snapshot),
-                "p_status": status,
-                "p_locale": locale,
-                "p_now": utc(now),
-            },
-        )
-        if result.rowcount != 1:
-            raise LookupError(conversation_id)
+        entries: Sequence[Mapping[str, object]],
+        update: tuple[str, str] | None = None,
+    ) -> bool:
+        """Ends the turn: claims `update` (channel, update key) if given, replaces the state,
+        appends the transcript lines, commits. False, with everything rolled back, if the update
+        was already claimed (a redelivery); the writes and the commit go in one trip to SQLite."""
+        now = utc(now)
+        writes = []
+        if update is not None:
+            channel, update_key = update
+            claim = {
+                "channel": channel,
+                "update_key": update_key,
+                "conversation_id": conversation_id,
+                "processed_at": now,
+            }
+            writes.append(Write(_CLAIM[self.connection.dialect.name], [claim], required=True))
+        state = {
+            "p_id": conversation_id,
+            "p_snapshot": dict(snapshot),
+            "p_status": status,
+            "p_locale": locale,
+            "p_now": now,
+        }
+        writes.append(Write(_SAVE, [state], required=True))
+        if entries:
+            writes.append(Write(_APPEND, _lines_of(conversation_id, entries, now)))
+        refused = await write_and_commit(self.connection, writes)
+        if refused is None:
+            return True
+        if update is not None and refused == 0:
+            return False
+        raise LookupError(conversation_id)
 
     async def append(
         self, conversation_id: str, entries: Sequence[Mapping[str, object]], now: datetime
     ) -> None:
         """Adds lines to the transcript, in order."""
-        if not entries:
-            return
-        now = utc(now)
-        await self.connection.execute(
-            _APPEND,
-            [
-                {
-                    "conversation_id": conversation_id,
-                    "sender": str(entry["sender"]),
-                    "text": str(entry.get("text") or ""),
-                    "action": _opt_str(entry.get("action")),
-                    "buttons": entry.get("buttons"),
-                    "intent": _opt_str(entry.get("intent")),
-                    "confidence": _opt_float(entry.get("confidence")),
-                    "created_at": now,
-                }
-                for entry in entries
-            ],
-        )
+        if entries:
+            await self.connection.execute(_APPEND, _lines_of(conversation_id, entries, utc(now)))
 
     async def transcript(self, conversation_id: str) -> list[dict[str, object]]:
         """The transcript, oldest first."""
@@ -213,6 +216,24 @@ class SqlConversationStore:
                 await stack.enter_async_context(self._writer)
             connection = await stack.enter_async_context(self.engine.begin())
             yield SqlConversationTx(connection, self.backend)
+
+
+def _lines_of(
+    conversation_id: str, entries: Sequence[Mapping[str, object]], now: datetime
+) -> list[dict[str, object]]:
+    return [
+        {
+            "conversation_id": conversation_id,
+            "sender": str(entry["sender"]),
+            "text": str(entry.get("text") or ""),
+            "action": _opt_str(entry.get("action")),
+            "buttons": entry.get("buttons"),
+            "intent": _opt_str(entry.get("intent")),
+            "confidence": _opt_float(entry.get("confidence")),
+            "created_at": now,
+        }
+        for entry in entries
+    ]
 
 
 def _opt_str(value: Any) -> str | None:

@@ -231,8 +231,10 @@ class Conversations:
 
         A typed text goes through the guard before anything stores, logs or reads it. With an
         `update_key` (a channel's delivery id), a redelivered update is not answered twice: the
-        key is claimed in the turn's own transaction. Without a conversation id, `chat`
-        (channel, chat key) finds the conversation in that same transaction."""
+        key is claimed in the turn's own transaction, with the new state, and a turn that finds
+        it claimed is rolled back (nothing stored, nothing sent, no mail). Without a
+        conversation id, `chat` (channel, chat key) finds the conversation in that same
+        transaction."""
         inbound_event = self.validate(inbound)
         if conversation_id is None and chat is None:
             raise ConversationNotFound()
@@ -249,11 +251,9 @@ class Conversations:
             state = _state(snapshot)
             channel = str(snapshot.get("channel", "webchat"))
             now = self.clock.now()
-            if update_key is not None and (
-                await self.coordination.answered(channel, update_key)
-                or not await tx.claim_update(channel, update_key, conversation_id, now)
-            ):
-                return Outcome(conversation_id, (), None, state.status, state.locale, True)
+            duplicate = Outcome(conversation_id, (), None, state.status, state.locale, True)
+            if update_key is not None and await self.coordination.answered(channel, update_key):
+                return duplicate
             voter = await self._bound_voter(tx.backend, state, now)
             if isinstance(inbound_event, Typed):
                 prepared = await prepare_text(
@@ -283,14 +283,16 @@ class Conversations:
             result = step(self.flows, state, event, self.context(voter, now))
             replies = await self._with_links(result, tx.backend, conversation_id, channel, now)
             messages = tuple(render(r, self.catalogs, result.state.locale) for r in replies)
-            await tx.save(
+            if not await tx.finish(
                 conversation_id,
                 _snapshot(result.state, channel),
                 result.state.status,
                 result.state.locale,
                 now,
-            )
-            await tx.append(conversation_id, [entry, *(_bot_entry(m) for m in messages)], now)
+                [entry, *(_bot_entry(m) for m in messages)],
+                update=None if update_key is None else (channel, update_key),
+            ):
+                return duplicate  # a redelivery: this turn's writes are rolled back
         if update_key is not None:
             await self.coordination.remember(channel, update_key)
         for effect in result.effects:

@@ -119,10 +119,18 @@ class ConversationTx(Protocol):
         """The conversation of a channel's chat and its state, locked like `load`'s."""
         ...
 
-    async def save(
-        self, conversation_id: str, snapshot: Snapshot, status: str, locale: str, now: datetime
-    ) -> None:
-        """Replaces the conversation's state."""
+    async def finish(
+        self,
+        conversation_id: str,
+        snapshot: Snapshot,
+        status: str,
+        locale: str,
+        now: datetime,
+        entries: Sequence[Entry],
+        update: tuple[str, str] | None = None,
+    ) -> bool:
+        """Claims `update` (channel, update key), replaces the state, appends the transcript
+        lines and commits; False, everything rolled back, if the update was already claimed."""
         ...
 
     async def append(self, conversation_id: str, entries: Sequence[Entry], now: datetime) -> None:

@@ -95,6 +95,32 @@ class OneTripCursor:
         self._rows = []
 
 
+Write = tuple[str, list[tuple[Any, ...]], bool]
+"""One statement of a batch: its SQL, its rows of parameters, whether it must change a row."""
+
+
+def _write_all(connection: sqlite3.Connection, writes: Sequence[Write]) -> int | None:
+    """In the connection's thread: every statement, then commit; the first statement that must
+    change a row and changed none rolls everything back (its index is returned)."""
+    try:
+        for index, (sql, rows, required) in enumerate(writes):
+            cursor = (
+                connection.execute(sql, rows[0])
+                if len(rows) == 1
+                else connection.executemany(sql, rows)
+            )
+            changed = cursor.rowcount
+            cursor.close()
+            if required and changed < 1:
+                connection.rollback()
+                return index
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    return None
+
+
 class OneTripConnection(aiosqlite.Connection):
     """An aiosqlite connection with one-trip cursors (see the module's text)."""
 
@@ -105,6 +131,12 @@ class OneTripConnection(aiosqlite.Connection):
     async def run(self, function: Any, *args: Any) -> Any:
         """Calls `function(sqlite3_connection, *args)` in the connection's thread."""
         return await self._execute(function, self._conn, *args)  # type: ignore[no-untyped-call]
+
+    async def write_and_commit(self, writes: Sequence[Write]) -> int | None:
+        """Runs `writes` and commits, all in one trip; None, or the index of the first write
+        that had to change a row and did not (everything rolled back)."""
+        result: int | None = await self.run(_write_all, list(writes))
+        return result
 
     async def commit(self) -> None:
         """Commits, if a transaction is open."""
