@@ -14,7 +14,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from backend.db.batch import Write, write_and_commit
+from backend.db.batch import Write, fetch_first, write_and_commit
 from backend.db.models import Conversation, ProcessedUpdate, TranscriptLine
 from backend.db.time import utc
 from backend.turn import Backend, TurnBackend
@@ -113,18 +113,15 @@ class SqlConversationTx:
 
     async def load(self, conversation_id: str) -> Mapping[str, object] | None:
         """The conversation's state, its row locked (on PostgreSQL) until the transaction ends."""
-        snapshot = await self.connection.scalar(_LOAD, {"p_id": conversation_id})
-        return None if snapshot is None else dict(snapshot)
+        row = await fetch_first(self.connection, _LOAD, {"p_id": conversation_id})
+        return None if row is None else dict(row[0])
 
     async def load_chat(
         self, channel: str, chat_key: str
     ) -> tuple[str, Mapping[str, object]] | None:
         """The conversation of a channel's chat and its state, locked like `load`'s."""
-        row = (
-            await self.connection.execute(
-                _LOAD_CHAT, {"p_channel": channel, "p_chat_key": chat_key}
-            )
-        ).first()
+        parameters = {"p_channel": channel, "p_chat_key": chat_key}
+        row = await fetch_first(self.connection, _LOAD_CHAT, parameters)
         return None if row is None else (row[0], dict(row[1]))
 
     async def finish(

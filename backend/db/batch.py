@@ -1,10 +1,11 @@
-"""The last writes of a transaction and its commit, in one trip to SQLite's thread.
+"""A turn's reads and writes in as few trips to SQLite's thread as can be.
 
-A conversation turn ends with the same writes (claim the update, save the state, append the
-transcript) and a commit. On SQLite each trip to aiosqlite's thread costs about 0.2 ms and, while
-the event loop is busy, a wait for the GIL: the writes go in one trip. SQLAlchemy still compiles
-each statement (once: it is cached) and processes its parameters with the columns' own types,
-exactly as it would have executed them. On PostgreSQL they are executed one after the other.
+A conversation turn reads its conversation, then ends with the same writes (claim the update,
+save the state, append the transcript) and a commit. On SQLite each trip to aiosqlite's thread
+costs about 0.2 ms and, while the event loop is busy, a wait for the GIL: the read is one trip,
+the writes and the commit another. SQLAlchemy still compiles each statement (once: it is cached)
+and converts parameters and results with the columns' own types, exactly as it would when
+executing them. On PostgreSQL, statements are executed the usual way.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -36,6 +38,13 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
+    results: tuple[Callable[[Any], Any] | None, ...] = ()
+
+    def row(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if process is None else process(value)
+            for value, process in zip(values, self.results, strict=True)
+        )
 
     def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(
@@ -48,7 +57,9 @@ class _Compiled:
 class _Cache:
     compiled: dict[tuple[int, str, tuple[str, ...]], _Compiled] = field(default_factory=dict)
 
-    def get(self, statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
+    def get(
+        self, statement: UpdateBase | Select[Any], dialect: Dialect, keys: tuple[str, ...]
+    ) -> _Compiled:
         key = (id(statement), dialect.name, keys)
         found = self.compiled.get(key)
         if found is None:
@@ -59,11 +70,31 @@ class _Cache:
                 compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                 for name in names
             )
-            found = self.compiled[key] = _Compiled(compiled.string, names, processors)
+            results: tuple[Callable[[Any], Any] | None, ...] = ()
+            if isinstance(statement, Select):
+                results = tuple(
+                    column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in statement.selected_columns
+                )
+            found = _Compiled(compiled.string, names, processors, results)
+            self.compiled[key] = found
         return found
 
 
 _cache = _Cache()
+
+
+async def fetch_first(
+    connection: AsyncConnection, statement: Select[Any], parameters: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """The first row of `statement`, or None: on SQLite in one trip, without a cursor kept."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    if isinstance(driver, OneTripConnection):
+        compiled = _cache.get(statement, connection.dialect, tuple(parameters))
+        row = await driver.first_row(compiled.sql, compiled.parameters(parameters))
+        return None if row is None else compiled.row(row)
+    found = (await connection.execute(statement, dict(parameters))).first()
+    return None if found is None else tuple(found)
 
 
 async def write_and_commit(connection: AsyncConnection, writes: Sequence[Write]) -> int | None:

@@ -38,6 +38,14 @@ def _execute(
         cursor.close()
 
 
+def _first_row(connection: sqlite3.Connection, sql: str, parameters: Any) -> Any:
+    cursor = connection.execute(sql, parameters)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
 def _executemany(
     connection: sqlite3.Connection, sql: str, parameters: Iterable[Any]
 ) -> tuple[Description, Rows, int, int | None]:
@@ -131,6 +139,10 @@ class OneTripConnection(aiosqlite.Connection):
     async def run(self, function: Any, *args: Any) -> Any:
         """Calls `function(sqlite3_connection, *args)` in the connection's thread."""
         return await self._execute(function, self._conn, *args)  # type: ignore[no-untyped-call]
+
+    async def first_row(self, sql: str, parameters: Sequence[Any]) -> Any:
+        """The first row of a query (or None), in one trip."""
+        return await self.run(_first_row, sql, tuple(parameters))
 
     async def write_and_commit(self, writes: Sequence[Write]) -> int | None:
         """Runs `writes` and commits, all in one trip; None, or the index of the first write

@@ -3,6 +3,7 @@ in one trip to aiosqlite's thread and on PostgreSQL statement by statement: the 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, cast
 
 import pytest
@@ -17,6 +18,8 @@ from backend.turn import Backend
 from tests.backend.conftest import NOW
 
 LATER = NOW.replace(hour=11)
+RUN = uuid.uuid4().hex[:8]
+"""Update keys are the database's for the whole session: this file's are its own."""
 SNAPSHOT = {"state": "menu.start", "locale": "fr", "misses": 0, "channel": "telegram"}
 ENTRIES: list[dict[str, object]] = [
     {"sender": "voter", "text": "j'ai perdu ma notice", "intent": "reassort", "confidence": 0.93},
@@ -76,14 +79,14 @@ async def test_a_turn_ends_with_its_update_claimed_state_saved_and_lines_added(
     engine: AsyncEngine,
 ) -> None:
     conversation_id = await _open(engine, "chat-finish-1")
-    assert await _finish(engine, conversation_id, "1001")
+    assert await _finish(engine, conversation_id, f"1001-{RUN}")
     rows = await _rows(engine, conversation_id)
     conversation = rows["conversation"]
     assert conversation.snapshot["state"] == "reassort.start"
     assert conversation.snapshot["misses"] == 1
     assert (conversation.status, conversation.locale) == ("waiting_agent", "en")
     assert aware(conversation.updated_at) == LATER
-    assert rows["claims"] == ["1001"]
+    assert rows["claims"] == [f"1001-{RUN}"]
     lines = rows["lines"]
     assert [line.text for line in lines] == [
         "written before",
@@ -101,13 +104,13 @@ async def test_a_turn_ends_with_its_update_claimed_state_saved_and_lines_added(
 
 async def test_a_redelivered_update_rolls_the_whole_turn_back(engine: AsyncEngine) -> None:
     conversation_id = await _open(engine, "chat-finish-2")
-    assert await _finish(engine, conversation_id, "2002")
+    assert await _finish(engine, conversation_id, f"2002-{RUN}")
     before = await _rows(engine, conversation_id)
-    assert not await _finish(engine, conversation_id, "2002")
+    assert not await _finish(engine, conversation_id, f"2002-{RUN}")
     after = await _rows(engine, conversation_id)
     assert after["lines"] == before["lines"]  # not even the line written before the end
     assert after["conversation"] == before["conversation"]
-    assert after["claims"] == ["2002"]
+    assert after["claims"] == [f"2002-{RUN}"]
 
 
 async def test_a_turn_without_update_key_is_not_claimed(engine: AsyncEngine) -> None:
@@ -123,10 +126,10 @@ async def test_a_vanished_conversation_is_an_error_and_nothing_is_kept(
     engine: AsyncEngine,
 ) -> None:
     with pytest.raises(LookupError):
-        await _finish(engine, "00000000-0000-0000-0000-000000000000", "3003", before=False)
+        await _finish(engine, "00000000-0000-0000-0000-000000000000", f"3003-{RUN}", before=False)
     async with engine.connect() as connection:
         claimed = await connection.scalar(
-            select(ProcessedUpdate.update_key).where(ProcessedUpdate.update_key == "3003")
+            select(ProcessedUpdate.update_key).where(ProcessedUpdate.update_key == f"3003-{RUN}")
         )
     assert claimed is None
 
@@ -145,5 +148,5 @@ async def test_on_sqlite_the_end_of_a_turn_is_one_trip(
         return await original(connection, function, *args, **kwargs)
 
     monkeypatch.setattr(sqlite.OneTripConnection, "_execute", counted)
-    assert await _finish(engine, conversation_id, "4004")
+    assert await _finish(engine, conversation_id, f"4004-{RUN}")
     assert trips == ["_execute", "_write_all"]  # the append before the end, then the end

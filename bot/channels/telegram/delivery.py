@@ -82,19 +82,26 @@ async def typing_while(sender: Sender, chat_id: int, after: float) -> AsyncItera
     """Shows "typing…" in the chat while the block runs, once it has run `after` seconds, and
     renews it until the block ends. The Bot API recommends the action only when a reply takes
     a noticeable time: a reply ready sooner comes without it (`after` = 0: always shown)."""
+    loop = asyncio.get_running_loop()
+    renewing: list[asyncio.Task[None]] = []
 
-    async def renew(delay: float) -> None:
+    async def renew() -> None:
         while True:
-            await asyncio.sleep(delay)
             await _show_typing(sender, chat_id)
-            delay = TYPING_RENEWAL
+            await asyncio.sleep(TYPING_RENEWAL)
+
+    def begin() -> None:
+        renewing.append(loop.create_task(renew()))
 
     if after <= 0:
-        await _show_typing(sender, chat_id)
-    task = asyncio.get_running_loop().create_task(renew(after if after > 0 else TYPING_RENEWAL))
+        await _show_typing(sender, chat_id)  # before the reply is prepared
+        after = TYPING_RENEWAL
+    timer = loop.call_later(after, begin)  # a timer, not a task: most replies come sooner
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        timer.cancel()
+        for task in renewing:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
