@@ -194,25 +194,49 @@ class SqlConversationTx:
 
 
 class SqlConversationStore:
-    """Opens a connection and a transaction per turn (SQLAlchemy Core: no ORM overhead).
+    """Opens a transaction per turn (SQLAlchemy Core: no ORM overhead).
 
-    On SQLite, which lets one writer in at a time, the process's turns take their transaction
-    one after the other (an asyncio lock): waiting in line is cheaper than SQLite's busy
-    handler, which sleeps 1 to 100 ms before trying again. PostgreSQL locks the row instead."""
+    On PostgreSQL each turn takes a pooled connection and locks its conversation's row. SQLite
+    lets one writer in at a time: the process's turns take their transaction one after the other
+    (an asyncio lock, cheaper than SQLite's busy handler, which sleeps 1 to 100 ms before trying
+    again) on one connection kept open for them (taking one from the pool and giving it back
+    costs more than the turn's own statements)."""
 
     def __init__(self, engine: AsyncEngine, backend: Backend) -> None:
         self.engine = engine
         self.backend = backend
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._kept: AsyncConnection | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlConversationTx]:
         """Commits when the block ends without error, rolls back otherwise."""
-        async with contextlib.AsyncExitStack() as stack:
-            if self._writer is not None:
-                await stack.enter_async_context(self._writer)
-            connection = await stack.enter_async_context(self.engine.begin())
-            yield SqlConversationTx(connection, self.backend)
+        if self._writer is None:
+            async with self.engine.begin() as connection:
+                yield SqlConversationTx(connection, self.backend)
+            return
+        async with self._writer:
+            if self._kept is None:
+                self._kept = await self.engine.connect()
+            try:
+                async with self._kept.begin():
+                    yield SqlConversationTx(self._kept, self.backend)
+            finally:
+                if self._kept.invalidated:  # lost (a database error): a fresh one next time
+                    await self._release()
+
+    async def _release(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            with contextlib.suppress(Exception):
+                await kept.close()
+
+    async def close(self) -> None:
+        """Gives the kept connection back (at shutdown, before the engine is disposed)."""
+        if self._writer is None:
+            return
+        async with self._writer:
+            await self._release()
 
 
 def _lines_of(

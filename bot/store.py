@@ -148,3 +148,7 @@ class ConversationStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[ConversationTx]:
         """A transaction that commits when the block ends without error."""
         ...
+
+    async def close(self) -> None:
+        """Releases what the store keeps open."""
+        ...

@@ -116,6 +116,7 @@ async def close(services: Services) -> None:
     if isinstance(services.mailer, BackgroundMailer):
         await services.mailer.aclose()
     await services.conversations.coordination.close()
+    await services.conversations.store.close()
     await services.engine.dispose()
 
 

@@ -125,13 +125,19 @@ class WebhookDelivery:
         self._in_flight.clear()
 
     async def _run(self, config: WebhookConfig) -> None:
+        chats: dict[int, int | None] = {}  # each pending update's chat, read once
         while True:
             busy_chats = set(self._in_flight.values())
             window = itertools.islice(self.queue.pending.values(), SCAN_WINDOW)
             for update in list(window):
                 if len(self._in_flight) >= config.max_connections:
                     break
-                chat = _chat_of(update)
+                update_id = update["update_id"]
+                if update_id not in chats:
+                    if len(chats) > 4 * SCAN_WINDOW:  # forget the delivered ones
+                        chats = {k: v for k, v in chats.items() if k in self.queue.pending}
+                    chats[update_id] = _chat_of(update)
+                chat = chats[update_id]
                 if update["update_id"] in self._in_flight or (
                     chat is not None and chat in busy_chats
                 ):
