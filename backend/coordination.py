@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from redis.asyncio import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 
-from bot.coordination import LocalCoordination
+from bot.coordination import CoordinationUnavailable, LocalCoordination
 
 PREFIX = "assesseur:"
 
@@ -77,6 +77,17 @@ class RedisCoordination:
     async def remember(self, channel: str, update_key: str) -> None:
         """Records the update as answered, for every worker."""
         await self.redis.set(self._answered_key(channel, update_key), b"1", ex=self.remember_for)
+
+    async def check(self) -> None:
+        """Pings Redis: a worker that cannot reach it should not start."""
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError) as failed:
+            where = self.redis.connection_pool.connection_kwargs
+            host, port = where.get("host", "?"), where.get("port", "?")
+            raise CoordinationUnavailable(
+                f"Redis at {host}:{port} does not answer ({type(failed).__name__})"
+            ) from None
 
     async def close(self) -> None:
         """Closes the connection pool."""

@@ -10,8 +10,9 @@ the Bot API specification) served on loopback, and its own bot started once:
   - a bare aiogram bot (`Dispatcher` + one `@router.message(F.text)` handler that answers
     `message.answer(message.text)`), by long polling and by webhook, with aiogram's defaults
     (polling handles updates as tasks, webhook answers 200 at once and handles in background).
-    `--bare-sequential` makes it handle updates one at a time like the assistant does (which
-    acknowledges an update only once its turn is committed).
+    `--bare-sequential` makes it handle updates one at a time (the assistant handles the chats
+    of a batch at once, each chat in order, and acknowledges a batch once its turns are
+    committed; by webhook it answers once the turn is committed).
 One warm-up message per chat (`/start`) is sent and settled first, not counted. Then every update
 is pushed at once (voter messages in French spread over the chats), and the clock stops when each
 chat has received at least one new bot message per update it was sent.

@@ -32,9 +32,17 @@ class Coordination(Protocol):
         """Records an update as answered, once its turn is committed."""
         ...
 
+    async def check(self) -> None:
+        """Raises `CoordinationUnavailable` if the shared server cannot be reached (at start)."""
+        ...
+
     async def close(self) -> None:
         """Releases connections."""
         ...
+
+
+class CoordinationUnavailable(Exception):
+    """The server that workers share (Redis) does not answer."""
 
 
 class LocalCoordination:
@@ -57,6 +65,9 @@ class LocalCoordination:
 
     async def remember(self, channel: str, update_key: str) -> None:
         """Nothing to record beyond the database."""
+
+    async def check(self) -> None:
+        """Nothing to reach."""
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -105,6 +105,7 @@ def build_services(
 
 async def start(services: Services) -> None:
     """Brings the schema up to date (Alembic) and, in demo mode, creates the demo voters."""
+    await services.conversations.coordination.check()
     await asyncio.to_thread(upgrade, services.settings.database_url)
     if services.settings.demo:
         await create_demo_voters(services.engine, services.clock.now())

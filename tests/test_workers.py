@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -16,8 +17,10 @@ from backend.coordination import RedisCoordination, TurnLockTimeout
 from backend.db.models import TranscriptLine
 from bot.channels.telegram.session import ChatMessage, answer
 from bot.clock import FrozenClock, parse_instant
+from bot.coordination import CoordinationUnavailable
 from bot.settings import Settings
 from bot.wiring import Services, open_services
+from tests.smtp_server import free_port
 
 NOW = parse_instant("2022-12-02T10:00+01:00")
 
@@ -174,3 +177,16 @@ async def test_a_chats_messages_spread_over_two_workers_keep_their_order(
     for n, (sender, _) in enumerate(transcript):
         if sender == "voter":
             assert transcript[n + 1][0] == "bot"  # every message has its answer right after it
+
+
+async def test_a_worker_does_not_start_without_its_redis(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/w.db",
+        redis_url=f"redis://:s3cret-pass@127.0.0.1:{free_port()}/0",
+        secret_key="workers",
+    )
+    with pytest.raises(CoordinationUnavailable) as refused:
+        async with open_services(settings, FrozenClock(NOW)):
+            pass
+    assert "does not answer" in str(refused.value)
+    assert "s3cret" not in str(refused.value)

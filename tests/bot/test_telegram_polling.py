@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.channels.telegram import delivery
+from bot.channels.telegram import polling as polling_module
 from bot.channels.telegram.delivery import typing_while
 from bot.channels.telegram.polling import LongPolling, in_chat_order
 
@@ -142,7 +143,11 @@ async def test_flood_control_on_get_updates_is_waited_out() -> None:
     assert loop.time() - started >= 0.05 + 1.0  # Telegram's wait, then the first retry delay
 
 
-async def test_a_failed_update_is_asked_for_again_then_given_up() -> None:
+async def test_a_failed_update_is_asked_for_again_then_given_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(polling_module, "FIRST_RETRY", 0.01)
+    monkeypatch.setattr(polling_module, "MAX_TRIES", 3)
     handler = Handler(pause=0.001, failing={21: 1, 22: 5})
     telegram = FakeTelegram(
         [[FakeUpdate(20, 1), FakeUpdate(21, 2), FakeUpdate(22, 3), FakeUpdate(23, 1)]],
@@ -157,6 +162,23 @@ async def test_a_failed_update_is_asked_for_again_then_given_up() -> None:
     assert handler.events.count(("end", 21)) == 1
     assert handler.events.count(("failed", 22)) == 3
     assert ("end", 22) not in handler.events
+
+
+async def test_a_failed_update_is_asked_for_again_only_after_a_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(polling_module, "FIRST_RETRY", 0.1)
+    handler = Handler(pause=0.001, failing={31: 2})
+    telegram = FakeTelegram([[FakeUpdate(30, 1), FakeUpdate(31, 2)]], handler=handler)
+    polling = polling_of(telegram)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    polling.start()
+    await asyncio.wait_for(telegram.drained.wait(), timeout=5)
+    await polling.stop()
+    assert telegram.offsets == [None, 31, 31, 32]
+    assert loop.time() - started >= 0.1 + 0.2  # then twice as long
+    assert handler.events.count(("end", 31)) == 1
 
 
 async def test_stop_ends_a_long_poll_at_once() -> None:

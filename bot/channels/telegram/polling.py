@@ -2,9 +2,10 @@
 order, and the batch acknowledged (the next `getUpdates`' offset) only once all its turns are
 done, so that an update is never confirmed to Telegram before its answer is committed.
 
-An update whose turn failed (the database out of reach, say) is not acknowledged: Telegram gives
-it again with the ones after it, whose turns are recognised as done and not answered twice. After
-`MAX_TRIES` it is given up (logged), so that one bad update cannot stop the bot.
+An update whose turn failed (the database out of reach, say) is not acknowledged: after a pause,
+Telegram gives it again with the ones after it, whose turns are recognised as done and not
+answered twice. After `MAX_TRIES` it is given up (logged), so that one bad update cannot stop
+the bot.
 
 The driver brings its library's `getUpdates` and its way of handling one update; nothing here
 knows aiogram or python-telegram-bot.
@@ -24,7 +25,8 @@ U = TypeVar("U")
 
 FIRST_RETRY = 1.0
 LONGEST_RETRY = 30.0
-MAX_TRIES = 3
+MAX_TRIES = 6
+"""Tries of a failing update, 1 s, 2 s, 4 s, 8 s and 16 s apart (about half a minute)."""
 
 
 async def in_chat_order(
@@ -104,10 +106,16 @@ class LongPolling(Generic[U]):
             retry = FIRST_RETRY
             if updates:
                 failed = await in_chat_order(updates, self.chat_of, self.handle)
-                offset = self._next_offset(updates, failed)
+                offset, again = self._next_offset(updates, failed)
+                if again:  # the database or Redis out of reach, perhaps: give it time
+                    wait = min(FIRST_RETRY * 2 ** (again - 1), LONGEST_RETRY)
+                    log.warning("a Telegram update failed; asked for again in %.1f s", wait)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), timeout=wait)
 
-    def _next_offset(self, updates: Sequence[U], failed: list[U]) -> int:
-        """Past the batch, or back to its first failed update that may be tried again."""
+    def _next_offset(self, updates: Sequence[U], failed: list[U]) -> tuple[int, int]:
+        """Past the batch, or back to its first failed update that may be tried again; with
+        how many times that one was tried (0: nothing to try again)."""
         again = []
         for update in failed:
             update_id = self.update_id(update)
@@ -117,9 +125,10 @@ class LongPolling(Generic[U]):
             else:
                 log.error("Telegram update %s failed %s times: given up", update_id, tries)
         if again:
-            return min(again)
+            first = min(again)
+            return first, self._tries[first]
         self._tries.clear()
-        return self.update_id(updates[-1]) + 1
+        return self.update_id(updates[-1]) + 1, 0
 
     async def _fetch(self, offset: int | None) -> Sequence[U]:
         return await self.fetch(offset)
