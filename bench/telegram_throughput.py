@@ -1,7 +1,7 @@
 """Telegram throughput: the assistant beside a bare aiogram echo bot, on one local Bot API server.
 
     .venv/bin/python bench/telegram_throughput.py [--updates 300] [--chats 30] [--rounds 3]
-        [--throttle lifted|shipped] [--bare-sequential]
+        [--throttle lifted|shipped] [--bare-sequential] [--turn full|canned]
 
 Each side gets its own emulator (`backend.telegram_emulator`, which checks every request against
 the Bot API specification) served on loopback, and its own bot started once:
@@ -92,6 +92,24 @@ def lift_throttle() -> list[str]:
         if getattr(module, "Throttle", None) is Throttle:
             module.Throttle = lifted  # type: ignore[attr-defined]
             patched.append(name)
+    return patched
+
+
+def canned_turns() -> list[str]:
+    """Replaces the assistant's turn (database, understanding, dialogs) by a canned one-message
+    answer in both drivers: what is left is the driver, its library and the Bot API calls.
+    Returns the modules patched."""
+    from bot.channels.telegram.render import TelegramMessage
+    from bot.channels.telegram.session import ChatMessage, TelegramTurn
+
+    async def canned(conversations: object, message: ChatMessage) -> TelegramTurn:
+        return TelegramTurn((TelegramMessage(f"Bien reçu : {message.text or message.action}"),))
+
+    patched = []
+    for name in ("bot.channels.telegram_aiogram", "bot.channels.telegram_ptb"):
+        module = importlib.import_module(name)
+        module.answer = canned  # type: ignore[attr-defined]
+        patched.append(name)
     return patched
 
 
@@ -413,6 +431,13 @@ async def main() -> None:
         "figures measure its work; shipped: as configured (about 1 message/s per chat after a "
         "burst of 3, 30/s in all), which caps it whatever its speed",
     )
+    parser.add_argument(
+        "--turn",
+        choices=("full", "canned"),
+        default="full",
+        help="full (default): the assistant's whole turn; canned: a canned answer instead, "
+        "to measure what the drivers and their libraries cost on their own",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.throttle == "lifted":
@@ -421,6 +446,8 @@ async def main() -> None:
         print(f"assistant's flood-limit throttle: lifted ({where})")
     else:
         print("assistant's flood-limit throttle: as shipped (1 msg/s per chat, burst 3, 30/s)")
+    if args.turn == "canned":
+        print(f"assistant's turn: canned, no database nor dialogs ({', '.join(canned_turns())})")
     mode = "sequential" if args.bare_sequential else "aiogram defaults (as tasks / in background)"
     print(f"bare echo bot handling: {mode}")
     results: dict[Side, list[Result]] = {side: [] for side in SIDES}
