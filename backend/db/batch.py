@@ -35,6 +35,8 @@ class Write:
 
 @dataclass(frozen=True)
 class _Compiled:
+    statement: object
+    """Held, so that no other statement can take its id while it is cached."""
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
@@ -62,7 +64,7 @@ class _Cache:
     ) -> _Compiled:
         key = (id(statement), dialect.name, keys)
         found = self.compiled.get(key)
-        if found is None:
+        if found is None or found.statement is not statement:
             compiled = statement.compile(dialect=dialect, column_keys=list(keys))
             assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
             names = tuple(compiled.positiontup)
@@ -76,7 +78,7 @@ class _Cache:
                     column.type.dialect_impl(dialect).result_processor(dialect, None)
                     for column in statement.selected_columns
                 )
-            found = _Compiled(compiled.string, names, processors, results)
+            found = _Compiled(statement, compiled.string, names, processors, results)
             self.compiled[key] = found
         return found
 

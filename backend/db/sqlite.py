@@ -7,8 +7,9 @@ far more than a statement on an indexed table (0.01-0.3 ms): a conversation turn
 
 `OneTripConnection` is an aiosqlite `Connection` whose cursor executes, fetches every row and
 closes the sqlite3 cursor in one trip; `commit` and `rollback` stay on the event loop when no
-transaction is open (SQLAlchemy rolls back each connection it takes back into the pool). The
-connection, its thread and its queue are aiosqlite's own. Plug it into SQLAlchemy with
+transaction is open (SQLAlchemy rolls back each connection it takes back into the pool);
+`first_row` and `write_and_commit` let `backend.db.batch` read a row, or write and commit, in one
+trip. The connection, its thread and its queue are aiosqlite's own. Plug it into SQLAlchemy with
 `create_async_engine(url, async_creator=...)` (see `backend.db.engine`).
 """
 
