@@ -131,9 +131,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
         await close(services)
 
     def negotiate(request: web.Request) -> str:
-        return catalogs.supported(request.query.get("lang")) or catalogs.negotiate(
-            request.headers.get("Accept-Language")
-        )
+        return catalogs.choose(request.query.get("lang"), request.headers.get("Accept-Language"))
 
     telegram = telegram_channel(settings, services)
     if telegram is not None:
@@ -146,5 +144,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     add_introspection_route(app, engine, handoff, introspection_bearer(settings), now)
     add_portal_routes(app, engine, handoff, translate, negotiate, now)
     if settings.demo:
-        add_outbox_routes(app, engine, translate)
+        add_outbox_routes(app, engine, translate, negotiate, catalogs.locales)
     return app

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.mail import outbox, outbox_mail
 
-LOCALES = ("fr", "en")
 """The page's languages, the default first."""
 PARIS = ZoneInfo("Europe/Paris")
 LIMIT = 100
@@ -117,27 +116,6 @@ def _headers(csp: str) -> dict[str, str]:
     }
 
 
-def negotiate_locale(lang: str | None, accept_language: str | None) -> str:
-    """The page's language: `?lang=`, else the best of Accept-Language, else French."""
-    if lang and lang.strip().lower() in LOCALES:
-        return lang.strip().lower()
-    best: tuple[float, int, str] | None = None
-    for i, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.partition(";")
-        language = tag.strip().replace("_", "-").split("-")[0].lower()
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if language in LOCALES and quality > 0 and (best is None or (-quality, i) < best[:2]):
-            best = (-quality, i, language)
-    return best[2] if best else LOCALES[0]
-
-
 def linkify(text: str) -> str:
     """The text HTML-escaped, its http and https addresses made into links (nothing else)."""
     out: list[str] = []
@@ -192,12 +170,14 @@ def render_page(
     mails: Sequence[dict[str, object]],
     locale: str,
     translate: Translate,
+    locales: Sequence[str],
     *,
     page_url: Callable[[str, str | None], str],
     html_url: Callable[[int], str],
     to: str | None = None,
 ) -> str:
-    """The outbox page in `locale`: the banner, the recipient filter and the mails as given."""
+    """The outbox page in `locale` (with links to the other `locales`): the banner, the
+    recipient filter and the mails as given."""
     e = html.escape
 
     def t(key: str) -> str:
@@ -206,7 +186,7 @@ def render_page(
     others = [
         f'<li><a href="{e(page_url(lang, to))}" lang="{lang}" hreflang="{lang}">'
         f"{e(translate(lang, 'outbox.language_name'))}</a></li>"
-        for lang in LOCALES
+        for lang in locales
         if lang != locale
     ]
     if mails:
@@ -266,8 +246,15 @@ def render_page(
     )
 
 
-def add_outbox_routes(app: web.Application, engine: AsyncEngine, translate: Translate) -> None:
-    """Mounts `GET /outbox` (the page) and `GET /outbox/{id}/html` (a mail's HTML part)."""
+def add_outbox_routes(
+    app: web.Application,
+    engine: AsyncEngine,
+    translate: Translate,
+    negotiate: Callable[[web.Request], str],
+    locales: Sequence[str],
+) -> None:
+    """Mounts `GET /outbox` (the page) and `GET /outbox/{id}/html` (a mail's HTML part);
+    `negotiate` picks a request's language among `locales`."""
 
     def page_url(lang: str, to: str | None) -> str:
         query = {"lang": lang} if to is None else {"lang": lang, "to": to}
@@ -278,10 +265,12 @@ def add_outbox_routes(app: web.Application, engine: AsyncEngine, translate: Tran
 
     async def page(request: web.Request) -> web.Response:
         """`GET /outbox[?lang=en][&to=address]`: the stored mails, newest first."""
-        locale = negotiate_locale(request.query.get("lang"), request.headers.get("Accept-Language"))
+        locale = negotiate(request)
         to = request.query.get("to", "").strip()[:320] or None
         mails = await outbox(engine, LIMIT, to=to)
-        body = render_page(mails, locale, translate, page_url=page_url, html_url=html_url, to=to)
+        body = render_page(
+            mails, locale, translate, locales, page_url=page_url, html_url=html_url, to=to
+        )
         return web.Response(
             text=body,
             content_type="text/html",

@@ -86,6 +86,10 @@ class Catalogs:
         lang = tag.strip().replace("_", "-").split("-")[0].lower()
         return lang if lang in self.translations else None
 
+    def choose(self, asked: str | None, accept_language: str | None) -> str:
+        """A page's language: the one asked for (`?lang=`), else the browser's best."""
+        return self.supported(asked) or self.negotiate(accept_language)
+
     def negotiate(self, accept_language: str | None) -> str:
         """The best language for an Accept-Language header; French by default."""
         if not accept_language:

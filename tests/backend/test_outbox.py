@@ -64,6 +64,11 @@ def translate(locale: str, key: str) -> str:
     return CATALOGS.translator(locale).gettext(key)
 
 
+def negotiate(request: web.Request) -> str:
+    """What the server passes: `?lang=`, else the browser's best, among the catalogues."""
+    return CATALOGS.choose(request.query.get("lang"), request.headers.get("Accept-Language"))
+
+
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
@@ -80,7 +85,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def client(engine: AsyncEngine) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     app = web.Application()
-    add_outbox_routes(app, engine, translate)
+    add_outbox_routes(app, engine, translate, negotiate, CATALOGS.locales)
     async with TestClient(TestServer(app)) as client:
         yield client
 
@@ -222,7 +227,9 @@ async def test_an_unknown_recipient_shows_an_escaped_empty_list(
 
 
 async def test_an_empty_outbox_says_so(engine: AsyncEngine) -> None:
-    html = render_page([], "fr", translate, page_url=lambda lang, to: "/outbox", html_url=str)
+    html = render_page(
+        [], "fr", translate, CATALOGS.locales, page_url=lambda lang, to: "/outbox", html_url=str
+    )
     assert "Aucun courriel pour le moment." in html
     assert "<article" not in html
 
@@ -285,6 +292,12 @@ def test_keys_are_exactly_those_the_page_uses() -> None:
     ]
     for listing, to in ((mails, None), ([], None), ([], CAMILLE)):
         render_page(
-            listing, "fr", recording, page_url=lambda lang, to: "/outbox", html_url=str, to=to
+            listing,
+            "fr",
+            recording,
+            CATALOGS.locales,
+            page_url=lambda lang, to: "/outbox",
+            html_url=str,
+            to=to,
         )
     assert used == KEYS

@@ -181,9 +181,7 @@ PAGE = web.AppKey("page", str)
 async def index(request: web.Request) -> web.Response:
     """`GET /`: the web chat page in the visitor's language."""
     catalogs = request.app[CONVERSATIONS].catalogs
-    locale = catalogs.supported(request.query.get("lang")) or catalogs.negotiate(
-        request.headers.get("Accept-Language")
-    )
+    locale = catalogs.choose(request.query.get("lang"), request.headers.get("Accept-Language"))
     page = render_page(request.app[PAGE], catalogs, locale)
     return web.Response(text=page, content_type="text/html", headers={"Vary": "Accept-Language"})
 
