@@ -1,4 +1,5 @@
-"""Mail to voters: written in their language, sent by SMTP, or kept in the demo outbox."""
+"""Mail to voters: written in their language, sent by SMTP (the demo keeps them in its outbox
+instead: `backend.mail_outbox`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import html
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -18,10 +19,6 @@ from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import aiosmtplib
-from sqlalchemy import RowMapping, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from backend.db.models import OutboxMail
 
 log = logging.getLogger(__name__)
 
@@ -278,67 +275,6 @@ class SmtpMailer:
                 f"the SMTP server {where} did not accept a mail to {recipient_domain(mail.to)} "
                 f"({_reason(exc)})"
             ) from None
-
-
-class OutboxMailer:
-    """The demo's mailer: keeps each mail in the `outbox_mails` table instead of sending it."""
-
-    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime]) -> None:
-        """Stores into `engine`'s database, dated by `clock`."""
-        self.engine = engine
-        self.clock = clock
-
-    async def send(self, mail: Mail) -> None:
-        """Stores the mail."""
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                insert(OutboxMail).values(
-                    to_address=mail.to,
-                    locale=mail.locale,
-                    subject=mail.subject,
-                    text=mail.text,
-                    html=mail.html,
-                    created_at=_utc(self.clock()),
-                )
-            )
-
-
-def _utc(instant: datetime) -> datetime:
-    """An instant in UTC; a naive one (SQLite gives them back so) is taken as UTC."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        return instant.replace(tzinfo=UTC)
-    return instant.astimezone(UTC)
-
-
-_OUTBOX = OutboxMail.__table__
-
-
-def _row(row: RowMapping) -> dict[str, object]:
-    mail: dict[str, object] = {str(k): v for k, v in row.items()}
-    created_at = mail["created_at"]
-    if isinstance(created_at, datetime):
-        mail["created_at"] = _utc(created_at)
-    return mail
-
-
-async def outbox(
-    engine: AsyncEngine, limit: int = 100, *, to: str | None = None
-) -> list[dict[str, object]]:
-    """The stored mails, newest first, optionally only those to one address (case ignored)."""
-    query = select(_OUTBOX).order_by(_OUTBOX.c.created_at.desc(), _OUTBOX.c.id.desc())
-    if to is not None:
-        query = query.where(func.lower(_OUTBOX.c.to_address) == to.strip().lower())
-    async with engine.connect() as connection:
-        rows = (await connection.execute(query.limit(max(limit, 0)))).mappings().all()
-    return [_row(row) for row in rows]
-
-
-async def outbox_mail(engine: AsyncEngine, mail_id: int) -> dict[str, object] | None:
-    """One stored mail by its id, or None."""
-    async with engine.connect() as connection:
-        query = select(_OUTBOX).where(_OUTBOX.c.id == mail_id)
-        row = (await connection.execute(query)).mappings().first()
-    return None if row is None else _row(row)
 
 
 _TOKEN_EDGES = ".,;:!?()[]{}<>\"'«»"

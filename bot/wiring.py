@@ -17,7 +17,8 @@ from backend.db.engine import create_engine
 from backend.db.migrate import upgrade
 from backend.handoff import Handoff
 from backend.identity import Identity, IdentityLimits
-from backend.mail import BackgroundMailer, Mailer, OutboxMailer, SmtpMailer
+from backend.mail import BackgroundMailer, Mailer, SmtpMailer
+from backend.mail_outbox import OutboxMailer
 from backend.platform.local import LocalPlatform
 from backend.registry import create_demo_voters
 from backend.turn import Backend

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.models import Voter
-from backend.mail import outbox
+from backend.mail_outbox import outbox
 
 BALLOTS = [
     {"name": "CSA ministériel", "elsewhere": False},

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.mail import outbox, outbox_mail
+from backend.mail_outbox import outbox, outbox_mail
 
 """The page's languages, the default first."""
 PARIS = ZoneInfo("Europe/Paris")

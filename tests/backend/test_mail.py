@@ -25,13 +25,11 @@ from backend.mail import (
     BackgroundMailer,
     Mail,
     MailError,
-    OutboxMailer,
     SmtpMailer,
     build_mail,
-    outbox,
-    outbox_mail,
     parse_smtp_url,
 )
+from backend.mail_outbox import OutboxMailer, outbox, outbox_mail
 from tests.smtp_server import Recorder, SmtpServer, free_port, run_server
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.engine import create_engine
 from backend.db.migrate import upgrade
-from backend.mail import Mail, OutboxMailer, build_mail, outbox
+from backend.mail import Mail, build_mail
+from backend.mail_outbox import OutboxMailer, outbox
 from backend.web.outbox import KEYS, add_outbox_routes, render_page
 from bot.i18n.catalog import Catalogs
 from tests.helpers import ROOT
