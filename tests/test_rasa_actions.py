@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db.engine import create_engine
 from backend.db.migrate import upgrade
 from backend.db.models import HandoffToken, IdentityChallenge
-from backend.rasa_actions.actions import SLOTS, conversation_id, typed_code
 from backend.rasa_actions.server import build_executor
+from backend.rasa_actions.turn import SLOTS, conversation_id, typed_code
 from bot.clock import FrozenClock, parse_instant
 from bot.rasa import build_ports
 from bot.settings import Settings

@@ -21,7 +21,8 @@ from backend.background import BackgroundWork, Work
 from backend.db.models import AuditEvent, IdentityChallenge
 from backend.db.time import aware, utc
 from backend.rasa_actions import CodeCheck, Ports, Proof, Status
-from backend.rasa_actions.actions import CHANNEL, build_actions
+from backend.rasa_actions.actions import build_actions
+from backend.rasa_actions.turn import CHANNEL
 from backend.turn import Backend, TurnBackend
 
 log = logging.getLogger(__name__)
