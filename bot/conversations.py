@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 from backend.background import BackgroundWork
@@ -380,8 +380,14 @@ class Conversations:
         return {"sender": "voter", "text": label, "action": event.action}
 
 
+_STATE_FIELDS = tuple(f.name for f in fields(ConversationState))
+
+
 def _snapshot(state: ConversationState, channel: str) -> dict[str, object]:
-    return {**asdict(state), "channel": channel}
+    # Its fields are plain values: no need for `asdict`'s deep copy.
+    snapshot: dict[str, object] = {name: getattr(state, name) for name in _STATE_FIELDS}
+    snapshot["channel"] = channel
+    return snapshot
 
 
 def _state(snapshot: Snapshot) -> ConversationState:

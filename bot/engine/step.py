@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import replace
@@ -323,9 +324,15 @@ def _typed_button(current: State, text: str, locale: str, ctx: TurnContext) -> s
         return reply.buttons[int(typed) - 1].action
     labels = ctx.labels.get(locale, {})
     for button in actions:
-        if _fold(str(labels.get(button.label.key, ""))) == typed:
+        if _folded_label(str(labels.get(button.label.key, ""))) == typed:
             return button.action
     return None
+
+
+@functools.lru_cache(maxsize=2048)
+def _folded_label(label: str) -> str:
+    """A button label, folded (labels are few: each is folded once)."""
+    return _fold(label)
 
 
 def _fold(text: str) -> str:
