@@ -70,6 +70,22 @@ async def test_different_chats_are_handled_at_the_same_time() -> None:
     assert elapsed < 3 * 0.05  # two rounds (chat 7 has two updates), not four
 
 
+async def test_an_update_whose_handling_raises_is_reported_failed_and_the_others_go_on() -> None:
+    handler = Handler()
+
+    async def handle(update: FakeUpdate) -> bool:
+        if update.update_id == 2:
+            raise RuntimeError("unexpected")
+        return await handler(update)
+
+    updates = [FakeUpdate(1, 7), FakeUpdate(2, 7), FakeUpdate(3, 7), FakeUpdate(4, 8)]
+    failed = await in_chat_order(updates, chat_of, handle)
+    assert failed == [FakeUpdate(2, 7)]
+    ends = [n for kind, n in handler.events if kind == "end"]
+    assert sorted(ends) == [1, 3, 4]  # the chat's next update is handled all the same
+    assert ends.index(1) < ends.index(3)
+
+
 class FakeTelegram:
     """`getUpdates`: hands out batches, records the offsets it was asked with."""
 

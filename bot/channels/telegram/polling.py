@@ -35,8 +35,8 @@ async def in_chat_order(
     handle: Callable[[U], Awaitable[bool]],
 ) -> list[U]:
     """Handles `updates`: each chat's in the order given, the chats at the same time; returns
-    those whose handling failed (`handle` returns False; it must not raise). An update without
-    a chat is handled on its own."""
+    those whose handling failed (`handle` returned False, or raised). An update without a chat
+    is handled on its own."""
     queues: dict[tuple[str, int], list[U]] = {}
     for n, update in enumerate(updates):
         chat = chat_of(update)
@@ -45,7 +45,12 @@ async def in_chat_order(
 
     async def one_chat(queue: list[U]) -> None:
         for update in queue:
-            if not await handle(update):
+            try:
+                handled = await handle(update)
+            except Exception:
+                log.exception("a Telegram update could not be handled")
+                handled = False
+            if not handled:
                 failed.append(update)
 
     if len(queues) == 1:
