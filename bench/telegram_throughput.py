@@ -398,16 +398,27 @@ def report(results: dict[Side, list[Result]], rounds: int, updates: int, chats: 
             f"{side.name:<28} {b.per_second:>9.0f} {each:>20} {b.percentile(0.5):>8.1f} "
             f"{b.percentile(0.99):>8.1f} {msgs:>7.2f} {violations:>10}{incomplete}"
         )
-    print(f"\nRatio to the bare aiogram echo bot on the same transport (target >= {TARGET_RATIO}):")
+    print(
+        f"\nRatio to the bare aiogram echo bot on the same transport (target >= {TARGET_RATIO}): "
+        "of the median rounds, and the median of each round's own ratio (the bare bot's rate "
+        "drifts between rounds: a round's ratio compares sides run a few seconds apart):"
+    )
     for side in SIDES:
         if side.bot != "assistant" or side not in best:
             continue
-        bare = best.get(Side("bare", "aiogram", side.transport))
+        bare_side = Side("bare", "aiogram", side.transport)
+        bare = best.get(bare_side)
         if bare is None or bare.per_second == 0:
             continue
         ratio = best[side].per_second / bare.per_second
-        verdict = "meets the target" if ratio >= TARGET_RATIO else "MISSES the target"
-        print(f"  {side.name:<28} {ratio:5.2f}  {verdict}")
+        paired = sorted(
+            mine.per_second / theirs.per_second
+            for mine, theirs in zip(results[side], results[bare_side], strict=True)
+            if theirs.per_second > 0
+        )
+        each = paired[len(paired) // 2] if paired else float("nan")
+        verdict = "meets the target" if min(ratio, each) >= TARGET_RATIO else "MISSES the target"
+        print(f"  {side.name:<28} {ratio:5.2f}  per round {each:5.2f}  {verdict}")
     total = sum(r.violations for runs in results.values() for r in runs)
     print(f"\nBot API specification violations, all sides, all rounds: {total}")
 
