@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 import sys
@@ -60,7 +61,16 @@ def _serve(settings: Settings, host: str, port: int) -> None:
             "  demo voters    " + ", ".join(v.email for v in demo_voters()[:4]) + ", ...",
         ]
     click.echo("\n".join(lines))
+    app.on_startup.append(freeze_heap)  # after the services have started
     web.run_app(app, host=host, port=port, print=None, access_log=None)
+
+
+async def freeze_heap(app: web.Application) -> None:
+    """Leaves what start-up built (libraries, flows, catalogues, the understanding model) out of
+    the garbage collector's sight: a full collection of that heap stops the server about 0.3 s,
+    during which no voter is answered."""
+    gc.collect()
+    gc.freeze()
 
 
 @main.command()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from click.testing import CliRunner
 
 from bot.channels.cli import run_chat
-from bot.cli import demo_secret_key, main
+from bot.cli import demo_secret_key, freeze_heap, main
 from bot.settings import Settings
 
 
@@ -94,3 +96,13 @@ async def test_revoke_a_voters_links(tmp_path: Path, monkeypatch: pytest.MonkeyP
             connection, token, now=services.clock.now()
         )
     assert found.reason == "revoked"
+
+
+async def test_the_server_leaves_its_start_up_heap_out_of_full_collections() -> None:
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        await freeze_heap(web.Application())
+        assert gc.get_freeze_count() > 10_000  # the libraries, and what start-up built
+    finally:
+        gc.unfreeze()
