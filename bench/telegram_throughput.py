@@ -96,15 +96,30 @@ def lift_throttle() -> list[str]:
     return patched
 
 
+CANNED_TEXT = (
+    "Notice pas reçue, ou perdue ? Le réassort vous donne un nouveau code de vote sur votre "
+    "espace électeur, pendant le scrutin. Connectez-vous, ouvrez la page de vote, puis suivez "
+    "le lien « Réassort ». Le nouveau code arrive sur votre adresse professionnelle.\n\n"
+    "Voulez-vous que je vous guide pas à pas ?"
+)
+CANNED_KEYBOARD = tuple(
+    ({"text": label, "callback_data": f"bench.{n}"},)
+    for n, label in enumerate(
+        ("Oui, guidez-moi", "Je n'ai pas d'accès", "Le code n'arrive pas", "Menu", "Une personne")
+    )
+)
+"""A reply shaped like the assistant's (a few sentences, a five-button keyboard)."""
+
+
 def canned_turns() -> list[str]:
-    """Replaces the assistant's turn (database, understanding, dialogs) by a canned one-message
-    answer in both drivers: what is left is the driver, its library and the Bot API calls.
-    Returns the modules patched."""
+    """Replaces the assistant's turn (database, understanding, dialogs) by a canned answer
+    shaped like its own (text and keyboard), in both drivers: what is left is the driver, its
+    library and the Bot API calls of a real reply. Returns the modules patched."""
     from bot.channels.telegram.render import TelegramMessage
     from bot.channels.telegram.session import ChatMessage, TelegramTurn
 
     async def canned(conversations: object, message: ChatMessage) -> TelegramTurn:
-        return TelegramTurn((TelegramMessage(f"Bien reçu : {message.text or message.action}"),))
+        return TelegramTurn((TelegramMessage(CANNED_TEXT, CANNED_KEYBOARD),))
 
     patched = []
     for name in ("bot.channels.telegram_aiogram", "bot.channels.telegram_ptb"):
