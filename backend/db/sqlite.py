@@ -1,22 +1,27 @@
-"""aiosqlite connections that go to their thread once per statement.
+"""aiosqlite connections whose statements run on the event loop, one call each.
 
-aiosqlite runs each sqlite3 call in the connection's own thread, and SQLAlchemy's adapter makes
-four such calls for one statement (open a cursor, execute, fetch, close). On the 2-core machines
-this project runs on, one trip to the thread and back costs about 0.2 ms of wall and CPU time,
-far more than a statement on an indexed table (0.01-0.3 ms): a conversation turn made 19 trips.
+A statement on an indexed table takes 0.01-0.3 ms in SQLite; sending it to aiosqlite's thread
+and back cost about 0.2 ms of CPU on the 2-core machines this project runs on (a queue, a wake-up,
+a call back into the loop), more than the statement, and SQLAlchemy's adapter made four such trips
+per statement (open a cursor, execute, fetch, close).
 
 `OneTripConnection` is an aiosqlite `Connection` whose cursor executes, fetches every row and
-closes the sqlite3 cursor in one trip; `commit` and `rollback` stay on the event loop when no
-transaction is open (SQLAlchemy rolls back each connection it takes back into the pool);
-`first_row` and `write_and_commit` let `backend.db.batch` read a row, or write and commit, in one
-trip. The connection, its thread and its queue are aiosqlite's own. Plug it into SQLAlchemy with
+closes the sqlite3 cursor in one call, and whose calls run directly on the event loop. The
+database is a local file in WAL mode: readers never wait, and a writer waits only for another
+writer. When another process holds the write lock (SQLite answers "database is locked" at once:
+the connection's busy timeout is 0 on the loop), the call is run again in the connection's
+thread, where SQLite's busy handler waits up to `busy_timeout` seconds: the loop never sleeps.
+`commit` and `rollback` cost nothing when no transaction is open (SQLAlchemy rolls back each
+connection it takes back into the pool); `first_row` and `write_and_commit` let
+`backend.db.batch` read a row, or write and commit, in one call. The connection, its thread and
+its queue are aiosqlite's own. Plug it into SQLAlchemy with
 `create_async_engine(url, async_creator=...)` (see `backend.db.engine`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, Self
 
@@ -29,7 +34,7 @@ Description = tuple[tuple[Any, ...], ...] | None
 def _execute(
     connection: sqlite3.Connection, sql: str, parameters: Any
 ) -> tuple[Description, Rows, int, int | None]:
-    """In the connection's thread: run one statement, read all its rows, close the cursor."""
+    """Runs one statement, reads all its rows, closes the cursor."""
     cursor = connection.execute(sql, parameters)
     try:
         description = cursor.description
@@ -109,8 +114,8 @@ Write = tuple[str, list[tuple[Any, ...]], bool]
 
 
 def _write_all(connection: sqlite3.Connection, writes: Sequence[Write]) -> int | None:
-    """In the connection's thread: every statement, then commit; the first statement that must
-    change a row and changed none rolls everything back (its index is returned)."""
+    """Every statement, then commit; the first statement that must change a row and changed
+    none rolls everything back (its index is returned), and so does an error."""
     try:
         for index, (sql, rows, required) in enumerate(writes):
             cursor = (
@@ -130,16 +135,55 @@ def _write_all(connection: sqlite3.Connection, writes: Sequence[Write]) -> int |
     return None
 
 
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY, and its
+    extended codes)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
+def _patiently(connection: sqlite3.Connection, busy_ms: int, call: Callable[[], Any]) -> Any:
+    """In the connection's thread: `call` with SQLite's busy handler waiting up to `busy_ms`."""
+    connection.execute(f"PRAGMA busy_timeout = {busy_ms}").close()
+    try:
+        return call()
+    finally:
+        connection.execute("PRAGMA busy_timeout = 0").close()
+
+
 class OneTripConnection(aiosqlite.Connection):
-    """An aiosqlite connection with one-trip cursors (see the module's text)."""
+    """An aiosqlite connection with one-call cursors, run on the event loop (see the module's
+    text)."""
+
+    def __init__(
+        self, connector: Callable[[], sqlite3.Connection], busy_timeout: float = 30.0
+    ) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self.busy_ms = int(busy_timeout * 1000)
+        self.waits = 0
+        """How many calls found the database locked by another connection and waited in the
+        thread."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Calls `fn` on the event loop; if the database is locked, again in the thread."""
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+        self.waits += 1
+        call = partial(fn, *args, **kwargs)
+        return await super()._execute(_patiently, self._conn, self.busy_ms, call)  # type: ignore[no-untyped-call]
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         """A cursor; opening it costs nothing (the sqlite3 cursor lives within one trip)."""
         return OneTripCursor(self)
 
     async def run(self, function: Any, *args: Any) -> Any:
-        """Calls `function(sqlite3_connection, *args)` in the connection's thread."""
-        return await self._execute(function, self._conn, *args)  # type: ignore[no-untyped-call]
+        """Calls `function(sqlite3_connection, *args)`."""
+        return await self._execute(function, self._conn, *args)
 
     async def first_row(self, sql: str, parameters: Sequence[Any]) -> Any:
         """The first row of a query (or None), in one trip."""
@@ -163,12 +207,14 @@ class OneTripConnection(aiosqlite.Connection):
 
 
 async def connect(database: str, *, busy_timeout: float = 30.0) -> OneTripConnection:
-    """Opens `database` (a file path, or ":memory:") in its own daemon thread.
+    """Opens `database` (a file path, or ":memory:"), with its daemon thread for the waits.
 
-    `check_same_thread=False` lets the event loop read `in_transaction` (a field); every
-    statement still runs in the connection's thread, one at a time."""
-    connector = partial(sqlite3.connect, database, timeout=busy_timeout, check_same_thread=False)
-    connection = OneTripConnection(connector, iter_chunk_size=64)
+    `check_same_thread=False`: the connection is opened in its thread and used from the loop;
+    its calls never overlap (each runs to its end before the next is made, on the loop or in
+    the thread). A busy timeout of 0: a locked database is reported at once, and waited for in
+    the thread (`busy_timeout` seconds at most)."""
+    connector = partial(sqlite3.connect, database, timeout=0, check_same_thread=False)
+    connection = OneTripConnection(connector, busy_timeout)
     connection._thread.daemon = True
     await connection
     return connection

@@ -1,9 +1,13 @@
-"""The SQLite engine's aiosqlite connection: one trip to its thread per statement, and the
+"""The SQLite engine's aiosqlite connection: one call per statement, run on the
+event loop (a locked database waited for in its thread), and the
 same results, errors and transactions as SQLAlchemy's own aiosqlite adapter."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -127,3 +131,110 @@ async def test_concurrent_transactions_each_commit_whole(engine: AsyncEngine) ->
     async with engine.connect() as connection:
         count = await connection.scalar(text("SELECT count(*) FROM items"))
     assert count == 16
+
+
+async def test_statements_run_on_the_event_loop_thread(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, sqlite.OneTripConnection)
+        driver._conn.create_function("thread_ident", 0, threading.get_ident)
+        ident = await connection.scalar(text("SELECT thread_ident()"))
+    assert ident == threading.get_ident()
+
+
+class Ticker:
+    """Counts the event loop's turns while it runs: proof that the loop was not blocked."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            self.ticks += 1
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+def lock_database(path: Path) -> sqlite3.Connection:
+    """Another writer (as another process would be) holding the database's write lock."""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO items (name) VALUES ('other')")
+    return other
+
+
+async def test_a_locked_database_is_waited_for_in_the_thread_not_on_the_loop(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    async with engine.connect() as warm:
+        await warm.execute(text("SELECT 1"))
+    other = lock_database(tmp_path / "one-trip.db")
+    asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+    ticker = Ticker()
+    started = time.perf_counter()
+    async with engine.begin() as connection:
+        await connection.execute(insert(items), {"name": "mine"})
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+    waited = time.perf_counter() - started
+    await ticker.stop()
+    other.close()
+    assert isinstance(driver, sqlite.OneTripConnection)
+    assert driver.waits == 1
+    assert waited >= 0.25
+    assert ticker.ticks >= 10  # the loop went on while the insert waited for the lock
+    async with engine.connect() as connection:
+        names = (await connection.execute(select(items.c.name).order_by(items.c.id))).all()
+    assert names == [("other",), ("mine",)]
+
+
+async def test_a_batch_refused_by_the_lock_is_written_whole_once_the_lock_is_gone(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "batch.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)")
+        setup.execute("PRAGMA journal_mode=WAL")
+    connection = await sqlite.connect(str(path))
+    try:
+        other = lock_database(path)
+        asyncio.get_running_loop().call_later(0.2, other.execute, "COMMIT")
+        insert_sql = "INSERT INTO items (name) VALUES (?)"
+        refused = await connection.write_and_commit(
+            [(insert_sql, [("a",), ("b",)], True), (insert_sql, [("c",)], True)]
+        )
+        other.close()
+        assert refused is None
+        assert connection.waits == 1
+        rows = await connection.run(sqlite._execute, "SELECT name FROM items ORDER BY id", ())
+        assert [name for (name,) in rows[1]] == ["other", "a", "b", "c"]
+    finally:
+        await connection.close()
+
+
+async def test_a_lock_held_past_the_busy_timeout_is_a_clear_error_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "held.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)")
+        setup.execute("PRAGMA journal_mode=WAL")
+    connection = await sqlite.connect(str(path), busy_timeout=0.2)
+    other = lock_database(path)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            await connection.write_and_commit(
+                [("INSERT INTO items (name) VALUES (?)", [("x",)], True)]
+            )
+        other.execute("ROLLBACK")
+        rows = await connection.run(sqlite._execute, "SELECT count(*) FROM items", ())
+        assert rows[1] == [(0,)]
+        assert not connection._conn.in_transaction
+    finally:
+        other.close()
+        await connection.close()
