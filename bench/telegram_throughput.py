@@ -21,7 +21,10 @@ Latency: the n-th update pushed in a chat is matched with the n-th bot message s
 after the push (taken from the emulator's successful `sendMessage` calls). When a side sends more
 than one message for some updates this is a lower bound of the real latency (messages per update is
 printed). Everything (emulator, bot, SQLite) runs in this one process and event loop, as in the
-contract tests: the emulator's cost is paid by both sides, which pulls ratios towards 1.
+contract tests: the emulator's cost is paid by both sides, which pulls ratios towards 1. CPU
+ms/update is the process's CPU time (all its threads) over the measured stream per update: what an
+update costs, emulator included (about as many milliseconds as 1000 / updates/s when a side
+keeps one core busy). The bots are started by `bench/telegram_bots.py`.
 
 Sides are run in `--rounds` rounds, the order reversed every other round (the machines are noisy);
 each side's median round (by updates/s) is reported with its own latencies. Not a test: nothing
@@ -34,33 +37,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import gc
-import importlib
 import logging
-import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import Message
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import web
+from telegram_bots import TOKEN, Side, canned_turns, lift_throttle, start_assistant, start_bare
 
 from backend.telegram_emulator import TelegramEmulator, start_server
-from bot.channels.telegram_aiogram import WEBHOOK_PATH
-from bot.clock import FrozenClock, parse_instant
-from bot.server import create_app
-from bot.settings import Settings
 
-TOKEN = "123456:TEST"
-NOW = "2022-12-02T10:00+01:00"
-"""During the 2022 vote, so the assistant answers as it would on the day."""
 FIRST_CHAT = 10_000
 TARGET_RATIO = 0.5
 RUN_TIMEOUT = 60.0
@@ -76,76 +64,6 @@ VOTER_TEXTS = [
     "quand se termine le vote ?",
     "blabla incompréhensible",
 ]
-
-
-def lift_throttle() -> list[str]:
-    """Lifts the assistant's own flood-limit throttle (1 msg/s per chat after a burst of 3,
-    30 msg/s in all) in this process: its buckets still run, with rates so high it never waits.
-    Returns the modules patched."""
-    try:
-        from bot.channels.telegram.throttle import Throttle
-    except ImportError:
-        return []
-    lifted = functools.partial(Throttle, per_chat_burst=1e12, per_chat_rate=1e12, overall_rate=1e12)
-    patched = []
-    for name in ("bot.channels.telegram_aiogram", "bot.channels.telegram_ptb"):
-        module = importlib.import_module(name)
-        if getattr(module, "Throttle", None) is Throttle:
-            module.Throttle = lifted  # type: ignore[attr-defined]
-            patched.append(name)
-    return patched
-
-
-CANNED_TEXT = (
-    "Notice pas reçue, ou perdue ? Le réassort vous donne un nouveau code de vote sur votre "
-    "espace électeur, pendant le scrutin. Connectez-vous, ouvrez la page de vote, puis suivez "
-    "le lien « Réassort ». Le nouveau code arrive sur votre adresse professionnelle.\n\n"
-    "Voulez-vous que je vous guide pas à pas ?"
-)
-CANNED_KEYBOARD = tuple(
-    ({"text": label, "callback_data": f"bench.{n}"},)
-    for n, label in enumerate(
-        ("Oui, guidez-moi", "Je n'ai pas d'accès", "Le code n'arrive pas", "Menu", "Une personne")
-    )
-)
-"""A reply shaped like the assistant's (a few sentences, a five-button keyboard)."""
-
-
-def canned_turns() -> list[str]:
-    """Replaces the assistant's turn (database, understanding, dialogs) by a canned answer
-    shaped like its own (text and keyboard), in both drivers: what is left is the driver, its
-    library and the Bot API calls of a real reply. Returns the modules patched."""
-    from bot.channels.telegram.render import TelegramMessage
-    from bot.channels.telegram.session import ChatMessage, TelegramTurn
-
-    async def canned(conversations: object, message: ChatMessage) -> TelegramTurn:
-        return TelegramTurn((TelegramMessage(CANNED_TEXT, CANNED_KEYBOARD),))
-
-    patched = []
-    for name in ("bot.channels.telegram_aiogram", "bot.channels.telegram_ptb"):
-        module = importlib.import_module(name)
-        module.answer = canned  # type: ignore[attr-defined]
-        patched.append(name)
-    return patched
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@dataclass(frozen=True)
-class Side:
-    bot: str  # "assistant" or "bare"
-    driver: str  # "aiogram" or "ptb"
-    transport: str  # "polling" or "webhook"
-
-    @property
-    def name(self) -> str:
-        who = "assistant" if self.bot == "assistant" else "bare echo"
-        return f"{who} {self.driver} {self.transport}"
 
 
 SIDES = [
@@ -167,6 +85,12 @@ class Result:
     messages: int
     violations: int
     complete: bool
+    cpu_seconds: float
+
+    @property
+    def cpu_per_update(self) -> float:
+        """Milliseconds of the process's CPU time (every thread) per update answered."""
+        return 1000 * self.cpu_seconds / self.updates if self.updates else float("nan")
 
     @property
     def per_second(self) -> float:
@@ -239,91 +163,6 @@ def instrument(emulator: TelegramEmulator, recorder: Recorder) -> None:
     emulator.call = call  # type: ignore[method-assign]
 
 
-class Running:
-    """A started bot (the assistant's server, or the bare echo bot) and how to stop it."""
-
-    def __init__(self) -> None:
-        self.runner: web.AppRunner | None = None
-        self.bare_bot: Bot | None = None
-        self.bare_dispatcher: Dispatcher | None = None
-        self.polling: asyncio.Task[None] | None = None
-
-    async def stop(self) -> None:
-        if self.polling is not None and self.bare_dispatcher is not None:
-            with contextlib.suppress(RuntimeError, TimeoutError):
-                await asyncio.wait_for(self.bare_dispatcher.stop_polling(), timeout=5)
-            self.polling.cancel()
-            await asyncio.gather(self.polling, return_exceptions=True)
-        if self.runner is not None:
-            await self.runner.cleanup()
-        if self.bare_bot is not None:
-            await self.bare_bot.session.close()
-
-
-async def serve(app: web.Application, port: int | None) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    if port is not None:
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
-
-
-async def start_assistant(side: Side, api_base: str, folder: Path) -> Running:
-    port = free_port() if side.transport == "webhook" else None
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{folder}/telegram.db",
-        election="2022",
-        secret_key="bench",
-        telegram_token=TOKEN,
-        telegram_api_base=api_base,
-        telegram_driver=side.driver,
-        telegram_webhook_url=(
-            f"http://127.0.0.1:{port}{WEBHOOK_PATH}" if port is not None else None
-        ),
-        telegram_polling_timeout=1,
-    )
-    app = create_app(settings, clock=FrozenClock(parse_instant(NOW)))
-    running = Running()
-    running.runner = await serve(app, port)
-    return running
-
-
-async def start_bare(side: Side, api_base: str, sequential: bool) -> Running:
-    router = Router(name="echo")
-
-    @router.message(F.text)
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "")
-
-    dispatcher = Dispatcher()
-    dispatcher.include_router(router)
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
-    bot = Bot(TOKEN, session=session)
-    running = Running()
-    running.bare_bot = bot
-    running.bare_dispatcher = dispatcher
-    if side.transport == "polling":
-        running.polling = asyncio.get_running_loop().create_task(
-            dispatcher.start_polling(
-                bot,
-                polling_timeout=1,
-                handle_as_tasks=not sequential,
-                handle_signals=False,
-                close_bot_session=False,
-            )
-        )
-        return running
-    port = free_port()
-    secret = "bench-secret"
-    app = web.Application()
-    SimpleRequestHandler(
-        dispatcher, bot, handle_in_background=not sequential, secret_token=secret
-    ).register(app, path=WEBHOOK_PATH)
-    running.runner = await serve(app, port)
-    await bot.set_webhook(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", secret_token=secret)
-    return running
-
-
 async def run_side(side: Side, updates: int, chats: int, sequential: bool) -> Result:
     chat_ids = [FIRST_CHAT + i for i in range(chats)]
     emulator = TelegramEmulator(TOKEN)
@@ -362,6 +201,7 @@ async def run_side(side: Side, updates: int, chats: int, sequential: bool) -> Re
                 expected[chat] += 1
             recorder.start(pushed, expected)
             started = time.perf_counter()
+            cpu_started = time.process_time()
             for chat, text in plan:
                 pushed[chat].append(time.perf_counter())
                 emulator.user_says(chat, text, language_code="fr")
@@ -372,6 +212,7 @@ async def run_side(side: Side, updates: int, chats: int, sequential: bool) -> Re
             except TimeoutError:
                 complete = False
                 finished = time.perf_counter()
+            cpu_seconds = time.process_time() - cpu_started
             seconds = finished - started
             answered = len(recorder.latencies)
             # Untimed: let trailing messages arrive, so messages/update is counted fully.
@@ -386,6 +227,7 @@ async def run_side(side: Side, updates: int, chats: int, sequential: bool) -> Re
                 recorder.messages,
                 len(emulator.violations),
                 complete,
+                cpu_seconds,
             )
         finally:
             gc.unfreeze()
@@ -406,7 +248,7 @@ def report(results: dict[Side, list[Result]], rounds: int, updates: int, chats: 
     )
     header = (
         f"{'side':<28} {'updates/s':>9} {'(each round)':>20} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'msg/upd':>7} {'violations':>10}"
+        f"{'msg/upd':>7} {'CPU ms/upd':>10} {'violations':>10}"
     )
     print(header)
     for side in SIDES:
@@ -419,7 +261,8 @@ def report(results: dict[Side, list[Result]], rounds: int, updates: int, chats: 
         msgs = b.messages / b.updates if b.updates else float("nan")
         print(
             f"{side.name:<28} {b.per_second:>9.0f} {each:>20} {b.percentile(0.5):>8.1f} "
-            f"{b.percentile(0.99):>8.1f} {msgs:>7.2f} {violations:>10}{incomplete}"
+            f"{b.percentile(0.99):>8.1f} {msgs:>7.2f} {b.cpu_per_update:>10.2f} {violations:>10}"
+            f"{incomplete}"
         )
     print(
         f"\nRatio to the bare aiogram echo bot on the same transport (target >= {TARGET_RATIO}): "

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
 from backend.background import BackgroundWork
 from bot.clock import Clock
+from bot.conversation_types import (
+    MAX_TEXT,
+    ConversationError,
+    ConversationNotFound,
+    EmptyText,
+    Inbound,
+    Outcome,
+    TextTooLong,
+    UnknownActionError,
+    UnknownLocale,
+)
 from bot.coordination import Coordination, LocalCoordination
 from bot.election import Election
 from bot.engine.model import Flows
@@ -20,13 +31,12 @@ from bot.engine.turn import (
     Reply,
     SendActivationLink,
     Start,
-    Status,
     Text,
     TurnContext,
     TurnResult,
     Typed,
-    Understood,
 )
+from bot.guard import inspect
 from bot.i18n.catalog import DEFAULT_LOCALE, Catalogs
 from bot.i18n.render import RenderedMessage, render, render_text
 from bot.inbound import AfterCommit, prepare_offered_address, prepare_text
@@ -36,75 +46,19 @@ from bot.store import ConversationStore, Snapshot, TurnServices, VoterInfo
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4000
-
-
-class ConversationError(Exception):
-    """A request the service refuses; `code` names it for the API, nothing secret in it."""
-
-    code = "bad_request"
-    message = "The request cannot be handled."
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        self.message = message or self.message
-
-
-class ConversationNotFound(ConversationError):
-    """No conversation has this id."""
-
-    code = "conversation_not_found"
-    message = "No conversation has this id."
-
-
-class EmptyText(ConversationError):
-    """The message has no text."""
-
-    code = "empty_text"
-    message = "The message is empty."
-
-
-class TextTooLong(ConversationError):
-    """The message is over the length limit."""
-
-    code = "text_too_long"
-    message = f"The message is longer than {MAX_TEXT} characters."
-
-
-class UnknownActionError(ConversationError):
-    """The button action is not one the assistant offers."""
-
-    code = "unknown_action"
-    message = "This button action does not exist."
-
-
-class UnknownLocale(ConversationError):
-    """The language is not one the assistant speaks."""
-
-    code = "unknown_locale"
-    message = "This language is not available."
-
-
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """A voter's message from any channel: typed text or a button's action."""
-
-    text: str | None = None
-    action: str | None = None
-    locale: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What a channel shows after a turn."""
-
-    conversation_id: str
-    messages: tuple[RenderedMessage, ...]
-    understood: Understood | None
-    status: Status
-    locale: str
-    duplicate: bool = False
-    """The update was already processed (a redelivery): nothing was stored, nothing to send."""
+__all__ = [
+    "MAX_TEXT",
+    "ConversationError",
+    "ConversationNotFound",
+    "Conversations",
+    "EmptyText",
+    "Inbound",
+    "Outcome",
+    "TextTooLong",
+    "UnknownActionError",
+    "UnknownLocale",
+]
+"""The service, and what it takes and gives (`bot.conversation_types`), importable from here."""
 
 
 class Conversations:
@@ -166,12 +120,15 @@ class Conversations:
         topic: str | None = None,
         chat_key: str | None = None,
         update_key: str | None = None,
+        opening: str | None = None,
     ) -> Outcome:
         """Opens a conversation (of a channel's chat, if given) and answers with the welcome.
 
         A chat's conversation is opened once: if another turn opened it meanwhile, nothing is
         stored and no message returned. `update_key`, the channel's delivery that opens it, is
-        claimed in the same transaction (see `handle`)."""
+        claimed in the same transaction (see `handle`). `opening`, the voter's message that
+        opened it (Telegram's `/start`, with its deep link), is the transcript's first line,
+        masked by the guard like every voter line."""
         chosen = self._locale(locale)
         ctx = self.context()
         state = first_state(chosen or DEFAULT_LOCALE)
@@ -193,7 +150,11 @@ class Conversations:
                 ctx.now,
                 chat_key,
             )
-            await tx.append(conversation_id, [_bot_entry(m) for m in messages], ctx.now)
+            said: list[dict[str, object]] = (
+                [] if opening is None else [{"sender": "voter", "text": inspect(opening).masked}]
+            )
+            entries = said + [_bot_entry(m) for m in messages]
+            await tx.append(conversation_id, entries, ctx.now)
             if update_key is not None:
                 await tx.claim_update(channel, update_key, conversation_id, ctx.now)
         if update_key is not None:

@@ -24,6 +24,24 @@ async def test_start_with_a_deep_link_opens_that_topic(chat_servers: ChatServers
     assert turn.messages[0].reply_markup() is not None
 
 
+async def test_the_opening_start_is_the_transcripts_first_line_masked_like_any(
+    chat_servers: ChatServers,
+) -> None:
+    conversations = (await chat_servers.services("2022")).conversations
+    for opening, recorded in [
+        ("/start reassort", "/start reassort"),
+        ("/start Soleil#2022Bleu", "/start [mot de passe masqué]"),
+    ]:
+        chat = next(CHAT_IDS)
+        await answer(conversations, said(chat, opening))
+        conversation_id = await conversations.find_chat("telegram", str(chat))
+        assert conversation_id is not None
+        _, lines = await conversations.history(conversation_id)
+        assert [(line["sender"], line["text"]) for line in lines[:1]] == [("voter", recorded)]
+        assert [line["sender"] for line in lines[1:]] == ["bot"]
+        assert "Soleil" not in str(lines)
+
+
 async def test_a_first_message_gets_the_welcome_then_the_answer(chat_servers: ChatServers) -> None:
     conversations = (await chat_servers.services("2022")).conversations
     chat = next(CHAT_IDS)

@@ -90,6 +90,7 @@ async def answer(conversations: Conversations, message: ChatMessage) -> Telegram
                 topic or None,
                 chat_key=chat_key,
                 update_key=update_key if starting else None,
+                opening=message.text if starting else None,
             )
             if starting and opened.messages:
                 return TelegramTurn(tuple(telegram_messages(opened.messages)))
