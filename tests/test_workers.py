@@ -153,7 +153,7 @@ async def test_an_update_delivered_to_two_workers_at_once_is_answered_once(
     assert len(answered) == 1
     assert "réassort" in answered[0].messages[0].text
     voter_lines = [t for s, t in await _transcript(workers[1], str(chat)) if s == "voter"]
-    assert voter_lines == ["j'ai perdu ma notice de vote"]  # (/start opened the conversation)
+    assert voter_lines == ["/start", "j'ai perdu ma notice de vote"]
 
 
 async def test_a_chats_messages_spread_over_two_workers_keep_their_order(
@@ -173,7 +173,8 @@ async def test_a_chats_messages_spread_over_two_workers_keep_their_order(
     )
     transcript = await _transcript(workers[0], str(chat))
     voter = [text for sender, text in transcript if sender == "voter"]
-    assert sorted(voter) == sorted(texts[1:])  # (/start opened the conversation)
+    assert voter[0] == "/start"  # it opened the conversation
+    assert sorted(voter[1:]) == sorted(texts[1:])
     for n, (sender, _) in enumerate(transcript):
         if sender == "voter":
             assert transcript[n + 1][0] == "bot"  # every message has its answer right after it
