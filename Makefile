@@ -44,6 +44,7 @@ bench: locales
 	$(BIN)/python bench/guard_rates.py
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/telegram_throughput.py
+	$(BIN)/python bench/server_pauses.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache locales/*/LC_MESSAGES/*.mo

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from bot.election import PHASES, Election, load_election
+from bot.election import PHASES, Election
+from bot.election_file import load_election
 from bot.engine.loader import DEFAULT_FLOWS_DIR, FlowsError, LoadedFlows, Problem, load_flows
 from bot.engine.validator import check_flows
 from bot.i18n.catalog import DEFAULT_LOCALES_DIR, Catalogs

@@ -12,7 +12,8 @@ from backend.web.outbox import KEYS as OUTBOX_KEYS
 from backend.web.portal import KEYS as PORTAL_KEYS
 from bot.channels.telegram.session import KEYS as TELEGRAM_KEYS
 from bot.clock import parse_instant
-from bot.election import PHASES, Phase, load_election
+from bot.election import PHASES, Phase
+from bot.election_file import load_election
 from bot.engine.loader import load_flows
 from bot.engine.present import render_state
 from bot.engine.step import ENGINE_KEYS

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.election import Election, load_election
+from bot.election import Election
+from bot.election_file import load_election
 
 
 @pytest.fixture(scope="module")

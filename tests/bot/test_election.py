@@ -13,14 +13,12 @@ from bot.election import (
     PHASES,
     Countdown,
     Election,
-    ElectionError,
     LocalizedText,
     Phase,
     Tentative,
     UnknownAddress,
-    available_elections,
-    load_election,
 )
+from bot.election_file import ElectionError, available_elections, load_election
 
 
 def at(text: str) -> datetime:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import parse_instant
-from bot.election import load_election
+from bot.election_file import load_election
 from bot.engine.loader import load_flows
 from bot.engine.model import AGENT_STATE, FALLBACK_AGAIN_STATE, FALLBACK_STATE, MENU_STATE
 from bot.engine.step import first_state, parse_command, step
