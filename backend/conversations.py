@@ -218,11 +218,20 @@ class SqlConversationStore:
         async with self._writer:
             if self._kept is None:
                 self._kept = await self.engine.connect()
+            kept = self._kept
             try:
-                async with self._kept.begin():
-                    yield SqlConversationTx(self._kept, self.backend)
+                yield SqlConversationTx(kept, self.backend)
+            except BaseException:
+                if kept.in_transaction():
+                    await kept.rollback()
+                raise
+            else:
+                # The turn's own reads and writes went to SQLite directly (`backend.db.batch`),
+                # which commits them; what went through SQLAlchemy opened its transaction.
+                if kept.in_transaction():
+                    await kept.commit()
             finally:
-                if self._kept.invalidated:  # lost (a database error): a fresh one next time
+                if kept.invalidated:  # lost (a database error): a fresh one next time
                     await self._release()
 
     async def _release(self) -> None:

@@ -1,11 +1,12 @@
-"""A turn's reads and writes in as few trips to SQLite's thread as can be.
+"""A turn's reads and writes in as few calls to SQLite as can be.
 
 A conversation turn reads its conversation, then ends with the same writes (claim the update,
-save the state, append the transcript) and a commit. On SQLite each trip to aiosqlite's thread
-costs about 0.2 ms and, while the event loop is busy, a wait for the GIL: the read is one trip,
-the writes and the commit another. SQLAlchemy still compiles each statement (once: it is cached)
-and converts parameters and results with the columns' own types, exactly as it would when
-executing them. On PostgreSQL, statements are executed the usual way.
+save the state, append the transcript) and a commit. On SQLite the read is one call to the
+connection (`backend.db.sqlite`), the writes and the commit another, without SQLAlchemy's
+asynchronous bridge (a greenlet switched to and back, for each statement and for the commit).
+SQLAlchemy still compiles each statement (once: it is cached) and converts parameters and
+results with the columns' own types, exactly as it would when executing them. On PostgreSQL,
+statements are executed the usual way.
 """
 
 from __future__ import annotations
@@ -86,12 +87,22 @@ class _Cache:
 _cache = _Cache()
 
 
+async def one_trip(connection: AsyncConnection) -> OneTripConnection | None:
+    """The SQLite connection under `connection`, or None on another database."""
+    sync = connection.sync_connection
+    if sync is not None and not sync.invalidated and not sync.closed:
+        driver = sync.connection.driver_connection  # a connection in use: no I/O here
+    else:
+        driver = (await connection.get_raw_connection()).driver_connection
+    return driver if isinstance(driver, OneTripConnection) else None
+
+
 async def fetch_first(
     connection: AsyncConnection, statement: Select[Any], parameters: Mapping[str, Any]
 ) -> tuple[Any, ...] | None:
     """The first row of `statement`, or None: on SQLite in one trip, without a cursor kept."""
-    driver = (await connection.get_raw_connection()).driver_connection
-    if isinstance(driver, OneTripConnection):
+    driver = await one_trip(connection)
+    if driver is not None:
         compiled = _cache.get(statement, connection.dialect, tuple(parameters))
         row = await driver.first_row(compiled.sql, compiled.parameters(parameters))
         return None if row is None else compiled.row(row)
@@ -102,9 +113,8 @@ async def fetch_first(
 async def write_and_commit(connection: AsyncConnection, writes: Sequence[Write]) -> int | None:
     """Runs `writes` in order and commits the transaction. Returns None, or the index of the
     first `required` write that changed no row: then the transaction is rolled back."""
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    if isinstance(driver, OneTripConnection):
+    driver = await one_trip(connection)
+    if driver is not None:
         batch = []
         for write in writes:
             compiled = _cache.get(write.statement, connection.dialect, tuple(write.rows[0]))

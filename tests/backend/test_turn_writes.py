@@ -9,8 +9,9 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import engine as async_engine
 
-from backend.conversations import SqlConversationTx
+from backend.conversations import SqlConversationStore, SqlConversationTx
 from backend.db import sqlite
 from backend.db.models import Conversation, ProcessedUpdate, TranscriptLine
 from backend.db.time import aware
@@ -150,3 +151,54 @@ async def test_on_sqlite_the_end_of_a_turn_is_one_trip(
     monkeypatch.setattr(sqlite.OneTripConnection, "_execute", counted)
     assert await _finish(engine, conversation_id, f"4004-{RUN}")
     assert trips == ["_execute", "_write_all"]  # the append before the end, then the end
+
+
+async def test_the_stores_transaction_commits_at_its_end_and_rolls_back_on_error(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlConversationStore(engine, cast(Backend, None))
+    conversation_id = await _open(engine, "chat-finish-5")
+
+    async def failing_turn() -> None:
+        async with store.transaction() as tx:
+            await tx.append(conversation_id, [{"sender": "bot", "text": "lost"}], LATER)
+            raise RuntimeError("the turn failed")
+
+    try:
+        async with store.transaction() as tx:
+            await tx.append(conversation_id, [{"sender": "bot", "text": "kept"}], LATER)
+        with pytest.raises(RuntimeError):
+            await failing_turn()
+        async with store.transaction() as tx:  # the connection goes on serving turns
+            assert await tx.finish(conversation_id, SNAPSHOT, "bot", "fr", LATER, ENTRIES)
+    finally:
+        await store.close()
+    texts = [line.text for line in (await _rows(engine, conversation_id))["lines"]]
+    assert texts == ["kept", *(str(entry["text"]) for entry in ENTRIES)]
+
+
+async def test_on_sqlite_a_turn_skips_sqlalchemys_async_bridge(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "sqlite":
+        return  # asyncpg is reached through the bridge, as SQLAlchemy means it to be
+    store = SqlConversationStore(engine, cast(Backend, None))
+    conversation_id = await _open(engine, "chat-finish-6")
+    async with store.transaction():  # the kept connection opened outside the count
+        pass
+    spawned: list[str] = []
+    original = async_engine.greenlet_spawn
+
+    async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        spawned.append(getattr(function, "__name__", repr(function)))
+        return await original(function, *args, **kwargs)
+
+    monkeypatch.setattr(async_engine, "greenlet_spawn", counted)
+    try:
+        async with store.transaction() as tx:
+            found = await tx.load_chat("telegram", "chat-finish-6")
+            assert found is not None and found[0] == conversation_id
+            assert await tx.finish(conversation_id, SNAPSHOT, "bot", "fr", LATER, ENTRIES)
+        assert spawned == []
+    finally:
+        await store.close()
