@@ -29,6 +29,8 @@ from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from bot.cli import event_loop
+
 NOW = "2022-12-02T10:00+01:00"
 """During the 2022 vote (a simulated clock): the assistant answers as on the day."""
 TEXTS = [
@@ -73,7 +75,8 @@ def serve_bare(port: int) -> None:
     app = web.Application()
     app.router.add_post("/echo", echo)
     app.router.add_get("/healthz", healthz)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    # On the loop `assesseur serve` runs on.
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=event_loop())
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Telegram throughput: the assistant beside a bare aiogram echo bot, on one local Bot API server.
 
     .venv/bin/python bench/telegram_throughput.py [--updates 300] [--chats 30] [--rounds 3]
-        [--throttle lifted|shipped] [--bare-sequential] [--turn full|canned]
+        [--throttle lifted|shipped] [--bare-sequential] [--turn full|canned] [--loop uvloop|asyncio]
 
 Each side gets its own emulator (`backend.telegram_emulator`, which checks every request against
 the Bot API specification) served on loopback, and its own bot started once:
@@ -20,11 +20,12 @@ chat has received at least one new bot message per update it was sent.
 Latency: the n-th update pushed in a chat is matched with the n-th bot message sent to that chat
 after the push (taken from the emulator's successful `sendMessage` calls). When a side sends more
 than one message for some updates this is a lower bound of the real latency (messages per update is
-printed). Everything (emulator, bot, SQLite) runs in this one process and event loop, as in the
-contract tests: the emulator's cost is paid by both sides, which pulls ratios towards 1. CPU
-ms/update is the process's CPU time (all its threads) over the measured stream per update: what an
-update costs, emulator included (about as many milliseconds as 1000 / updates/s when a side
-keeps one core busy). The bots are started by `bench/telegram_bots.py`.
+printed). Everything (emulator, bot, SQLite) runs in this one process and event loop (uvloop's, as
+`assesseur serve` runs; `--loop asyncio` for the standard library's), as in the contract tests:
+the emulator's cost is paid by both sides, which pulls ratios towards 1. CPU ms/update is the
+process's CPU time (all its threads) over the measured stream per update: what an update costs,
+emulator included (about as many milliseconds as 1000 / updates/s when a side keeps one core
+busy). The bots are started by `bench/telegram_bots.py`.
 
 Sides are run in `--rounds` rounds, the order reversed every other round (the machines are noisy);
 each side's median round (by updates/s) is reported with its own latencies. Not a test: nothing
@@ -48,6 +49,7 @@ from typing import Any
 from telegram_bots import TOKEN, Side, canned_turns, lift_throttle, start_assistant, start_bare
 
 from backend.telegram_emulator import TelegramEmulator, start_server
+from bot.cli import event_loop
 
 FIRST_CHAT = 10_000
 TARGET_RATIO = 0.5
@@ -289,7 +291,7 @@ def report(results: dict[Side, list[Result]], rounds: int, updates: int, chats: 
     print(f"\nBot API specification violations, all sides, all rounds: {total}")
 
 
-async def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--chats", type=int, default=30)
@@ -315,8 +317,19 @@ async def main() -> None:
         help="full (default): the assistant's whole turn; canned: a canned answer instead, "
         "to measure what the drivers and their libraries cost on their own",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="uvloop (default): the event loop `assesseur serve` runs on; asyncio: the standard "
+        "library's (both sides run on the same one)",
+    )
+    return parser.parse_args()
+
+
+async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.ERROR)
+    print(f"event loop: {type(asyncio.get_running_loop()).__module__.split('.')[0]}")
     if args.throttle == "lifted":
         patched = lift_throttle()
         where = ", ".join(patched) if patched else "nothing found to patch: as shipped"
@@ -345,4 +358,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    options = arguments()
+    factory = event_loop if options.loop == "uvloop" else asyncio.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main(options))
