@@ -27,9 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import uvloop
 from aiohttp import ClientSession, ClientTimeout, web
-
-from bot.cli import event_loop
 
 NOW = "2022-12-02T10:00+01:00"
 """During the 2022 vote (a simulated clock): the assistant answers as on the day."""
@@ -75,8 +74,9 @@ def serve_bare(port: int) -> None:
     app = web.Application()
     app.router.add_post("/echo", echo)
     app.router.add_get("/healthz", healthz)
-    # On the loop `assesseur serve` runs on.
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=event_loop())
+    # On the loop `assesseur serve` runs on; nothing of the project imported (its memory).
+    loop = uvloop.new_event_loop()
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
 
 
 @dataclass
