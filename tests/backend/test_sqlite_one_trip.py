@@ -160,6 +160,14 @@ class Ticker:
         await asyncio.gather(self._task, return_exceptions=True)
 
 
+def items_database(path: Path) -> Path:
+    """A database file with the items table, in WAL mode, made without the project's code."""
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)")
+        setup.execute("PRAGMA journal_mode=WAL")
+    return path
+
+
 def lock_database(path: Path) -> sqlite3.Connection:
     """Another writer (as another process would be) holding the database's write lock."""
     other = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
@@ -196,10 +204,7 @@ async def test_a_locked_database_is_waited_for_in_the_thread_not_on_the_loop(
 async def test_a_batch_refused_by_the_lock_is_written_whole_once_the_lock_is_gone(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "batch.db"
-    with sqlite3.connect(path) as setup:
-        setup.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)")
-        setup.execute("PRAGMA journal_mode=WAL")
+    path = items_database(tmp_path / "batch.db")
     connection = await sqlite.connect(str(path))
     try:
         other = lock_database(path)
@@ -220,10 +225,7 @@ async def test_a_batch_refused_by_the_lock_is_written_whole_once_the_lock_is_gon
 async def test_a_lock_held_past_the_busy_timeout_is_a_clear_error_and_writes_nothing(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "held.db"
-    with sqlite3.connect(path) as setup:
-        setup.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)")
-        setup.execute("PRAGMA journal_mode=WAL")
+    path = items_database(tmp_path / "held.db")
     connection = await sqlite.connect(str(path), busy_timeout=0.2)
     other = lock_database(path)
     try:
