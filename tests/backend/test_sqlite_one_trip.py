@@ -240,3 +240,34 @@ async def test_a_lock_held_past_the_busy_timeout_is_a_clear_error_and_writes_not
     finally:
         other.close()
         await connection.close()
+
+
+async def test_checkpoints_run_in_the_thread_once_enough_rows_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite, "CHECKPOINT_CHANGES", 10)
+    threads: list[int] = []
+    original = sqlite._checkpoint
+
+    def recorded(connection: sqlite3.Connection) -> None:
+        threads.append(threading.get_ident())
+        original(connection)
+
+    monkeypatch.setattr(sqlite, "_checkpoint", recorded)
+    path = items_database(tmp_path / "checkpoints.db")
+    connection = await sqlite.connect(str(path))
+    try:
+        autocheckpoint = await connection.run(sqlite._execute, "PRAGMA wal_autocheckpoint", ())
+        assert autocheckpoint[1] == [(sqlite.AUTO_CHECKPOINT_PAGES,)]
+        insert_sql = "INSERT INTO items (name) VALUES (?)"
+        for batch in range(5):  # 25 rows in 5 transactions: past 10, then past 20
+            rows = [(f"r{batch}-{n}",) for n in range(5)]
+            assert await connection.write_and_commit([(insert_sql, rows, True)]) is None
+        assert connection.checkpoints == 2
+        assert len(threads) == 2
+        assert threading.get_ident() not in threads  # never on the loop
+        frames = await connection.run(sqlite._execute, "PRAGMA wal_checkpoint(PASSIVE)", ())
+        busy, in_wal, copied = frames[1][0]
+        assert busy == 0 and copied == in_wal  # everything the WAL held could be copied
+    finally:
+        await connection.close()
