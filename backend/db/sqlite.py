@@ -16,8 +16,8 @@ SQLite copies the WAL back into the database file (a checkpoint, which syncs the
 on these machines) when a commit finds it over `wal_autocheckpoint` pages: on the loop, that
 would stall every voter. So each connection raises that threshold to `AUTO_CHECKPOINT_PAGES` (a
 safety net, which bulk imports reach) and, once `CHECKPOINT_CHANGES` rows were changed since its
-last one, runs a passive checkpoint in its thread, awaited by the commit that crossed the mark
-(every 200-250 conversation turns).
+last one, queues a passive checkpoint to its thread, through a connection of its own, and goes on
+(every 200-250 conversation turns): nobody waits for it.
 
 `commit` and `rollback` cost nothing when no transaction is open (SQLAlchemy rolls back each
 connection it takes back into the pool); `first_row` and `write_and_commit` let
@@ -28,6 +28,8 @@ its queue are aiosqlite's own. Plug it into SQLAlchemy with
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -39,6 +41,8 @@ CHECKPOINT_CHANGES = 1000
 """Rows changed through a connection between two of its checkpoints (run in its thread)."""
 AUTO_CHECKPOINT_PAGES = 10_000
 """SQLite's own checkpoint threshold (40 MB of WAL), left as a safety net."""
+
+log = logging.getLogger(__name__)
 
 Rows = list[Any]
 Description = tuple[tuple[Any, ...], ...] | None
@@ -148,10 +152,17 @@ def _write_all(connection: sqlite3.Connection, writes: Sequence[Write]) -> int |
     return None
 
 
-def _checkpoint(connection: sqlite3.Connection) -> None:
-    """In the connection's thread: copy what the WAL holds into the database file, without
-    waiting for any reader or writer (SQLite's passive mode)."""
-    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+def _checkpoint(database: str) -> tuple[int, int, int] | None:
+    """In the connection's thread, through a connection of its own: copy what the WAL holds
+    into the database file, without waiting for any reader or writer (SQLite's passive mode).
+    SQLite's answer: (1 if it could not start, frames in the WAL, frames copied)."""
+    try:
+        with contextlib.closing(sqlite3.connect(database, timeout=0)) as own:
+            busy, frames, copied = own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            return busy, frames, copied
+    except sqlite3.Error as error:  # SQLite's own threshold remains
+        log.warning("checkpoint of %s not done: %s", database, error)
+        return None
 
 
 def is_busy(error: sqlite3.OperationalError) -> bool:
@@ -175,16 +186,21 @@ class OneTripConnection(aiosqlite.Connection):
     text)."""
 
     def __init__(
-        self, connector: Callable[[], sqlite3.Connection], busy_timeout: float = 30.0
+        self,
+        connector: Callable[[], sqlite3.Connection],
+        busy_timeout: float = 30.0,
+        database: str | None = None,
     ) -> None:
         super().__init__(connector, iter_chunk_size=64)
+        self.database = database
+        """The database file, for checkpoints (None: no checkpoint from here, ":memory:")."""
         self.busy_ms = int(busy_timeout * 1000)
         self.waits = 0
         """How many calls found the database locked by another connection and waited in the
         thread."""
         self.checkpoints = 0
-        """How many checkpoints this connection ran (in its thread)."""
-        self._changes_at_checkpoint = 0
+        """How many checkpoints this connection queued to its thread."""
+        self._at_checkpoint = 0
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Calls `fn` on the event loop; if the database is locked, again in the thread."""
@@ -199,14 +215,14 @@ class OneTripConnection(aiosqlite.Connection):
         call = partial(fn, *args, **kwargs)
         return await self._in_thread(_patiently, self._conn, self.busy_ms, call)
 
-    async def _committed(self) -> None:
-        """After a commit: a checkpoint in the thread if enough rows changed since the last."""
-        connection = self._conn
-        changes = connection.total_changes
-        if changes - self._changes_at_checkpoint >= CHECKPOINT_CHANGES:
-            self._changes_at_checkpoint = changes
+    def _committed(self) -> None:
+        """After a commit: a checkpoint queued to the thread if enough rows changed since the
+        last (nobody waits for it)."""
+        changes = self._conn.total_changes
+        if self.database is not None and changes - self._at_checkpoint >= CHECKPOINT_CHANGES:
+            self._at_checkpoint = changes
             self.checkpoints += 1
-            await self._in_thread(_checkpoint, connection)
+            self._tx.put_nowait((None, partial(_checkpoint, self.database)))
 
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
         """Calls `function(*args)` in the connection's thread (aiosqlite's own way)."""
@@ -228,14 +244,14 @@ class OneTripConnection(aiosqlite.Connection):
         """Runs `writes` and commits, all in one trip; None, or the index of the first write
         that had to change a row and did not (everything rolled back)."""
         result: int | None = await self.run(_write_all, list(writes))
-        await self._committed()
+        self._committed()
         return result
 
     async def commit(self) -> None:
         """Commits, if a transaction is open."""
         if self._conn.in_transaction:
             await super().commit()
-            await self._committed()
+            self._committed()
 
     async def rollback(self) -> None:
         """Rolls back, if a transaction is open."""
@@ -251,7 +267,8 @@ async def connect(database: str, *, busy_timeout: float = 30.0) -> OneTripConnec
     the thread). A busy timeout of 0: a locked database is reported at once, and waited for in
     the thread (`busy_timeout` seconds at most)."""
     connector = partial(sqlite3.connect, database, timeout=0, check_same_thread=False)
-    connection = OneTripConnection(connector, busy_timeout)
+    file = None if database == ":memory:" or database.startswith("file:") else database
+    connection = OneTripConnection(connector, busy_timeout, file)
     connection._thread.daemon = True
     await connection
     connection._conn.execute(f"PRAGMA wal_autocheckpoint = {AUTO_CHECKPOINT_PAGES}").close()

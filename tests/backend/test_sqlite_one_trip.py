@@ -246,12 +246,13 @@ async def test_checkpoints_run_in_the_thread_once_enough_rows_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sqlite, "CHECKPOINT_CHANGES", 10)
-    threads: list[int] = []
+    done: list[tuple[int, tuple[int, int, int] | None]] = []
     original = sqlite._checkpoint
 
-    def recorded(connection: sqlite3.Connection) -> None:
-        threads.append(threading.get_ident())
-        original(connection)
+    def recorded(database: str) -> tuple[int, int, int] | None:
+        answer = original(database)
+        done.append((threading.get_ident(), answer))
+        return answer
 
     monkeypatch.setattr(sqlite, "_checkpoint", recorded)
     path = items_database(tmp_path / "checkpoints.db")
@@ -264,10 +265,12 @@ async def test_checkpoints_run_in_the_thread_once_enough_rows_changed(
             rows = [(f"r{batch}-{n}",) for n in range(5)]
             assert await connection.write_and_commit([(insert_sql, rows, True)]) is None
         assert connection.checkpoints == 2
-        assert len(threads) == 2
-        assert threading.get_ident() not in threads  # never on the loop
-        frames = await connection.run(sqlite._execute, "PRAGMA wal_checkpoint(PASSIVE)", ())
-        busy, in_wal, copied = frames[1][0]
-        assert busy == 0 and copied == in_wal  # everything the WAL held could be copied
+        await connection._in_thread(lambda: None)  # the thread has done what was queued
+        assert len(done) == 2
+        assert all(thread != threading.get_ident() for thread, _ in done)  # never on the loop
+        for _, answer in done:
+            assert answer is not None
+            busy, frames, copied = answer
+            assert busy == 0 and frames > 0 and copied == frames
     finally:
         await connection.close()
