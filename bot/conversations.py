@@ -293,6 +293,9 @@ class Conversations:
         voter_id = result.state.voter_id
         replies = []
         for reply in result.replies:
+            if all(button.handoff is None for button in reply.buttons):
+                replies.append(reply)
+                continue
             buttons = []
             for button in reply.buttons:
                 if button.handoff is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.engine.model import (
     AGENT_STATE,
     LANGUAGE_STATE,
@@ -34,6 +36,19 @@ def render_state(
     first: tuple[ReplyButton, ...] = (),
 ) -> Reply:
     """The message of a state now: its paragraphs and next steps, for this phase and voter."""
+    shown = _shown(ctx)
+    params = {**ctx.election.params(ctx.now), **voter_params(ctx.voter), **(extra or {})}
+    paragraphs = tuple(Text(p.key, params) for p in state.say if shown(p.when))
+    return Reply(paragraphs, (*first, *_buttons(state, ctx, shown)))
+
+
+def shown_buttons(state: State, ctx: TurnContext) -> tuple[ReplyButton, ...]:
+    """The buttons a state shows now (its message without the paragraphs)."""
+    return _buttons(state, ctx, _shown(ctx))
+
+
+def _shown(ctx: TurnContext) -> Callable[[When | None], bool]:
+    """Whether an item shows now, for this phase and this voter."""
     phase = str(ctx.election.phase(ctx.now))
     voter = ctx.voter
     account = None if voter is None else "activated" if voter.activated else "not_activated"
@@ -41,16 +56,20 @@ def render_state(
     def shown(when: When | None) -> bool:
         return when is None or when.holds(phase, voter is not None, account)
 
-    params = {**ctx.election.params(ctx.now), **voter_params(voter), **(extra or {})}
-    paragraphs = tuple(Text(p.key, params) for p in state.say if shown(p.when))
-    buttons: list[ReplyButton] = list(first)
+    return shown
+
+
+def _buttons(
+    state: State, ctx: TurnContext, shown: Callable[[When | None], bool]
+) -> tuple[ReplyButton, ...]:
+    buttons: list[ReplyButton] = []
     for b in state.buttons:
         if not shown(b.when):
             continue
         if b.action is not None:
             buttons.append(ReplyButton(Text(b.label), action=b.action))
         elif b.handoff is not None:
-            if voter is not None:
+            if ctx.voter is not None:
                 buttons.append(ReplyButton(Text(b.label), handoff=b.handoff))
         else:
             link = b.link or ""
@@ -67,4 +86,4 @@ def render_state(
             buttons.append(ReplyButton(Text("nav.menu"), action=MENU_STATE))
         if state.id != AGENT_STATE:
             buttons.append(ReplyButton(Text("nav.agent"), action=AGENT_STATE))
-    return Reply(paragraphs, tuple(buttons))
+    return tuple(buttons)

@@ -32,7 +32,7 @@ from bot.engine.model import (
     Flows,
     State,
 )
-from bot.engine.present import LANGUAGE_ACTION, render_state
+from bot.engine.present import LANGUAGE_ACTION, render_state, shown_buttons
 from bot.engine.turn import (
     Click,
     CodeChecked,
@@ -317,11 +317,11 @@ def _set_locale(turn: _Turn, state: ConversationState, locale: str) -> TurnResul
 
 def _typed_button(current: State, text: str, locale: str, ctx: TurnContext) -> str | None:
     """The action of the current state's button whose label (or number) the voter typed."""
-    reply = render_state(current, locale, ctx)
-    actions = [b for b in reply.buttons if b.action is not None]
+    buttons = shown_buttons(current, ctx)
+    actions = [b for b in buttons if b.action is not None]
     typed = _fold(text)
-    if typed.isdigit() and 1 <= int(typed) <= len(reply.buttons):
-        return reply.buttons[int(typed) - 1].action
+    if typed.isdigit() and 1 <= int(typed) <= len(buttons):
+        return buttons[int(typed) - 1].action
     labels = ctx.labels.get(locale, {})
     for button in actions:
         if _folded_label(str(labels.get(button.label.key, ""))) == typed:
