@@ -125,6 +125,14 @@ class Flood(Exception):
         self.wait = wait
 
 
+async def poll_until_drained(telegram: FakeTelegram) -> None:
+    """Polls until every update was handed out and acknowledged, then stops."""
+    polling = polling_of(telegram)
+    polling.start()
+    await asyncio.wait_for(telegram.drained.wait(), timeout=5)
+    await polling.stop()
+
+
 def polling_of(telegram: FakeTelegram) -> LongPolling[FakeUpdate]:
     return LongPolling(
         telegram.get_updates,
@@ -139,22 +147,16 @@ async def test_a_batch_is_acknowledged_only_once_all_its_updates_are_handled() -
     telegram = FakeTelegram(
         [[FakeUpdate(10, 1), FakeUpdate(11, 2), FakeUpdate(12, 1)], [FakeUpdate(13, 3)]]
     )
-    polling = polling_of(telegram)
-    polling.start()
-    await asyncio.wait_for(telegram.drained.wait(), timeout=5)
-    await polling.stop()
+    await poll_until_drained(telegram)
     assert telegram.offsets == [None, 13, 14]
     assert telegram.handled_when_asked == [0, 3, 4]
 
 
 async def test_flood_control_on_get_updates_is_waited_out() -> None:
     telegram = FakeTelegram([[FakeUpdate(1, 1)]], failures=[Flood(0.05), ConnectionError()])
-    polling = polling_of(telegram)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    polling.start()
-    await asyncio.wait_for(telegram.drained.wait(), timeout=5)
-    await polling.stop()
+    await poll_until_drained(telegram)
     assert telegram.offsets == [None, None, None, 2]
     assert loop.time() - started >= 0.05 + 1.0  # Telegram's wait, then the first retry delay
 
@@ -169,10 +171,7 @@ async def test_a_failed_update_is_asked_for_again_then_given_up(
         [[FakeUpdate(20, 1), FakeUpdate(21, 2), FakeUpdate(22, 3), FakeUpdate(23, 1)]],
         handler=handler,
     )
-    polling = polling_of(telegram)
-    polling.start()
-    await asyncio.wait_for(telegram.drained.wait(), timeout=5)
-    await polling.stop()
+    await poll_until_drained(telegram)
     # 21 fails once, then goes through; 22 fails every time: tried three times, then given up.
     assert telegram.offsets == [None, 21, 22, 24]
     assert handler.events.count(("end", 21)) == 1
@@ -186,12 +185,9 @@ async def test_a_failed_update_is_asked_for_again_only_after_a_pause(
     monkeypatch.setattr(polling_module, "FIRST_RETRY", 0.1)
     handler = Handler(pause=0.001, failing={31: 2})
     telegram = FakeTelegram([[FakeUpdate(30, 1), FakeUpdate(31, 2)]], handler=handler)
-    polling = polling_of(telegram)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    polling.start()
-    await asyncio.wait_for(telegram.drained.wait(), timeout=5)
-    await polling.stop()
+    await poll_until_drained(telegram)
     assert telegram.offsets == [None, 31, 31, 32]
     assert loop.time() - started >= 0.1 + 0.2  # then twice as long
     assert handler.events.count(("end", 31)) == 1
