@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
@@ -151,9 +151,10 @@ async def start_assistant(side: Side, api_base: str, folder: Path) -> Running:
 async def start_bare(side: Side, api_base: str, sequential: bool) -> Running:
     router = Router(name="echo")
 
-    @router.message(F.text)
+    @router.message()
     async def echo(message: Message) -> None:
-        await message.answer(message.text or "")
+        if message.text:
+            await message.answer(message.text)
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)

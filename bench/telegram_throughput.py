@@ -7,9 +7,11 @@ Each side gets its own emulator (`backend.telegram_emulator`, which checks every
 the Bot API specification) served on loopback, and its own bot started once:
   - the assistant (`bot.server.create_app`, fresh SQLite database in a temp folder) with aiogram
     and with python-telegram-bot, each by long polling and by webhook;
-  - a bare aiogram bot (`Dispatcher` + one `@router.message(F.text)` handler that answers
+  - a bare aiogram bot (`Dispatcher` + one `@router.message()` handler that answers
     `message.answer(message.text)`), by long polling and by webhook, with aiogram's defaults
     (polling handles updates as tasks, webhook answers 200 at once and handles in background).
+    Its handler has no filter: aiogram runs a magic filter (`F.text`) in a thread, a cost the
+    assistant's coroutine filters do not pay, which the bare bot should not pay either.
     `--bare-sequential` makes it handle updates one at a time (the assistant handles the chats
     of a batch at once, each chat in order, and acknowledges a batch once its turns are
     committed; by webhook it answers once the turn is committed).

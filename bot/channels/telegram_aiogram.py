@@ -7,7 +7,7 @@ import hashlib
 import logging
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
@@ -34,6 +34,7 @@ from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Messa
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.channels.aiogram_session import JsonSession
 from bot.channels.telegram.delivery import TYPING_AFTER, deliver, typing_while
 from bot.channels.telegram.polling import LongPolling
 from bot.channels.telegram.session import (
@@ -101,6 +102,22 @@ def _keyboard(markup: dict[str, object] | None) -> InlineKeyboardMarkup | None:
     return None if markup is None else InlineKeyboardMarkup.model_validate(markup)
 
 
+async def _private(message: Message) -> bool:
+    return message.chat.type == ChatType.PRIVATE
+
+
+async def _private_text(message: Message) -> bool:
+    return message.chat.type == ChatType.PRIVATE and message.text is not None
+
+
+async def _in_group(message: Message) -> bool:
+    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def _pressed_on_message(query: CallbackQuery) -> bool:
+    return bool(query.data) and query.message is not None
+
+
 def build_router(
     conversations: Conversations,
     throttle: Throttle | None = None,
@@ -108,9 +125,12 @@ def build_router(
 ) -> Router:
     """The handlers: private texts, button presses, a polite answer to anything else, silence
     in groups unless the bot is addressed there. "typing…" shows when a reply takes longer than
-    `typing_after` seconds."""
+    `typing_after` seconds.
+
+    The filters are coroutines: aiogram runs a plain function, a magic filter (`F.text`)
+    included, in a thread of the default executor, a hop there and back for each filter of
+    each update."""
     router = Router(name="assesseur")
-    private = F.chat.type == ChatType.PRIVATE
     throttle = throttle or Throttle()
 
     async def say(message: Message, key: str) -> None:
@@ -118,7 +138,7 @@ def build_router(
         await throttle.wait(message.chat.id)
         await message.answer(await polite(conversations, message.chat.id, language, key))
 
-    @router.message(private, F.text)
+    @router.message(_private_text)
     async def on_text(message: Message, bot: Bot, event_update: Update) -> None:
         sender = _Sender(bot)
         language = message.from_user.language_code if message.from_user else None
@@ -129,7 +149,7 @@ def build_router(
             )
         await deliver(sender, throttle, message.chat.id, turn, message.message_id)
 
-    @router.callback_query(F.data, F.message)
+    @router.callback_query(_pressed_on_message)
     async def on_press(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
         await query.answer()
         if query.message is None:
@@ -143,15 +163,15 @@ def build_router(
         )
         await deliver(_Sender(bot), throttle, chat_id, turn, None, query.message.message_id)
 
-    @router.message(private)
+    @router.message(_private)
     async def on_other(message: Message) -> None:
         await say(message, "telegram.text_only")
 
-    @router.edited_message(private)
+    @router.edited_message(_private)
     async def on_edited(message: Message) -> None:
         await say(message, EDITED)
 
-    @router.message(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    @router.message(_in_group)
     async def in_group(message: Message, bot: Bot) -> None:
         me = await bot.me()
         entities = [(e.type, e.extract_from(message.text or "")) for e in message.entities or ()]
@@ -216,13 +236,12 @@ def make_bot(token: str, api_base: str | None = None) -> Bot:
     """An aiogram Bot (talking to `api_base`, a local Bot API server, when given) that waits out
     Telegram's flood control."""
     if api_base is None:
-        bot = Bot(token)
+        session = JsonSession()
     else:
-        from aiogram.client.session.aiohttp import AiohttpSession
         from aiogram.client.telegram import TelegramAPIServer
 
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
-        bot = Bot(token, session=session)
+        session = JsonSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+    bot = Bot(token, session=session)
     bot.session.middleware(RetryAfter())
     return bot
 
