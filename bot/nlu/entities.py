@@ -36,6 +36,7 @@ MONTHS: Mapping[str, int] = {
 """Month names and their usual abbreviations, French and English, without accents."""
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DIGIT = re.compile(r"\d")
 _DAY = r"(?P<day>3[01]|[12]\d|0?[1-9])(?:er|st|nd|rd|th|e)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _DATES = (
@@ -125,6 +126,8 @@ def _date_value(day: int, month: int, year: int | None) -> str | None:
 
 def dates(text: str) -> Iterator[Entity]:
     """Dates: numeric (01/12/2022, 2022-12-01) or with a month's name (1er décembre, Dec 8)."""
+    if _DIGIT.search(text) is None:
+        return  # every date has its day in figures
     folded = EMAIL.sub(lambda m: " " * len(m.group(0)), _fold(text))
     found: list[tuple[int, str]] = []
     taken: list[range] = []

@@ -106,6 +106,20 @@ def test_the_fast_scorer_gives_scikit_learns_probabilities(
     classifier.check_fast_scorer([normalised])
 
 
+@pytest.mark.parametrize(
+    "text", ["I lost my voting notice", "j'ai perdu ma notice de vote", "where do I vote today"]
+)
+def test_the_fast_scorer_gives_scikit_learns_languages(
+    classifier: IntentClassifier, text: str
+) -> None:
+    assert classifier.languages is not None
+    matrix = classifier.intents.named_steps["features"].transform([normalise(text)])
+    expected = classifier.languages.predict_proba(matrix)[0]
+    best = int(expected.argmax())
+    language = str(classifier.languages.classes_[best])
+    assert classifier.language(text) == (language, pytest.approx(expected[best], abs=1e-4))
+
+
 def test_save_and_load_give_the_same_answers(classifier: IntentClassifier, tmp_path: Path) -> None:
     path = tmp_path / "var" / "model.joblib"
     classifier.save(path)
