@@ -15,7 +15,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from backend.telegram_emulator import TelegramEmulator, start_server
-from bot.channels.telegram_aiogram import make_bot
+from bot.channels.aiogram_session import SendReply, Sent
+from bot.channels.telegram_aiogram import _Sender, make_bot
 from bot.clock import FrozenClock, parse_instant
 from bot.server import create_app
 from bot.settings import Settings
@@ -54,6 +55,30 @@ async def test_calls_go_as_json_and_keyboards_as_objects() -> None:
     assert sent.text == "Bonjour, électeur·rice !"
     assert sent.reply_markup is not None
     assert sent.reply_markup.inline_keyboard[0][0].callback_data == "menu.start"
+    assert emulator.violations == []
+
+
+async def test_a_reply_is_sent_and_edited_as_rendered() -> None:
+    emulator = TelegramEmulator(TOKEN)
+    served = await start_server(emulator)
+    bot = make_bot(TOKEN, served.base_url)
+    sender = _Sender(bot)
+    keyboard = {"inline_keyboard": [[{"text": "Oui", "callback_data": "topic.yes"}]]}
+    menu = {"inline_keyboard": [[{"text": "Menu", "callback_data": "menu.start"}]]}
+    try:
+        emulator.user_says(7, "bonjour")
+        await sender.send(7, "Voulez-vous que je vous guide ?", keyboard)
+        (sent,) = emulator.bot_messages(7)
+        assert await sender.edit(7, sent.message_id, "Que voulez-vous faire ?", menu)
+        assert not await sender.edit(7, sent.message_id + 99, "Gone", None)
+        read = await bot(SendReply(chat_id=7, text="Et ensuite ?", reply_markup=None))
+    finally:
+        await bot.session.close()
+        await served.close()
+    (edited, last) = emulator.bot_messages(7)
+    assert (edited.text, edited.edits) == ("Que voulez-vous faire ?", 1)
+    assert edited.callback_data == ["menu.start"]
+    assert type(read) is Sent and read.message_id == last.message_id  # the id, not a Message
     assert emulator.violations == []
 
 

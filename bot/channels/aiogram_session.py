@@ -1,4 +1,11 @@
-"""aiogram's aiohttp session, sending the Bot API's parameters as one JSON body."""
+"""aiogram as the assistant uses it: calls sent as JSON bodies, replies sent as they are rendered.
+
+aiogram's `SendMessage` validates a keyboard into a dozen pydantic models, dumps them back to
+dicts to send them, and reads the message Telegram sends back into as many models again: about
+half of what sending a reply costs. The assistant's keyboards are plain dicts already held to
+the Bot API's limits (`bot.channels.telegram.render`), and it reads nothing of a sent message
+but its id: `SendReply` and `EditReply` are those calls, as aiogram methods (its session, its
+middlewares, its errors), without the round trips."""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import TelegramObject
 from aiohttp import ClientError, ClientTimeout
 
 if TYPE_CHECKING:
@@ -56,3 +64,32 @@ class JsonSession(AiohttpSession):
             bot=bot, method=method, status_code=resp.status, content=raw_result
         )
         return cast(TelegramType, response.result)
+
+
+class Sent(TelegramObject):
+    """What the assistant reads of a message it sent or edited: its id (the rest is ignored)."""
+
+    message_id: int
+
+
+class SendReply(TelegramMethod[Sent]):
+    """`sendMessage` with a keyboard as the assistant renders it."""
+
+    __returning__ = Sent
+    __api_method__ = "sendMessage"
+
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None = None
+
+
+class EditReply(TelegramMethod[Sent | bool]):
+    """`editMessageText` with a keyboard as the assistant renders it."""
+
+    __returning__ = Sent | bool
+    __api_method__ = "editMessageText"
+
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: dict[str, Any] | None = None

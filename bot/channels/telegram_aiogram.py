@@ -30,11 +30,11 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from aiogram.types import BotCommand, CallbackQuery, Message, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels.aiogram_session import JsonSession
+from bot.channels.aiogram_session import EditReply, JsonSession, SendReply
 from bot.channels.telegram.delivery import TYPING_AFTER, deliver, typing_while
 from bot.channels.telegram.polling import LongPolling
 from bot.channels.telegram.session import (
@@ -57,7 +57,9 @@ _ANSWER_MODELS = tuple(
         GetMe,
         GetUpdates,
         SendMessage,
+        SendReply,
         EditMessageText,
+        EditReply,
         AnswerCallbackQuery,
         DeleteMessage,
         SendChatAction,
@@ -87,19 +89,15 @@ class _Sender:
         self, chat_id: int, message_id: int, text: str, markup: dict[str, object] | None
     ) -> bool:
         try:
-            await self.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(markup)
+            await self.bot(
+                EditReply(chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup)
             )
         except TelegramBadRequest:
             return False
         return True
 
     async def send(self, chat_id: int, text: str, markup: dict[str, object] | None) -> None:
-        await self.bot.send_message(chat_id, text, reply_markup=_keyboard(markup))
-
-
-def _keyboard(markup: dict[str, object] | None) -> InlineKeyboardMarkup | None:
-    return None if markup is None else InlineKeyboardMarkup.model_validate(markup)
+        await self.bot(SendReply(chat_id=chat_id, text=text, reply_markup=markup))
 
 
 async def _private(message: Message) -> bool:

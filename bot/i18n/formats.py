@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Protocol
 
@@ -27,6 +28,9 @@ KEYS = frozenset(
     }
 )
 """The message keys this module reads from the catalogues."""
+FORMATTED = 256
+"""Dates and moments kept formatted, by pattern and locale: the election's calendar, mostly
+(babel takes about 50 µs a date, several of them in many replies)."""
 
 
 class Translator(Protocol):
@@ -45,25 +49,28 @@ def _babel_locale(locale: str) -> str:
     return locale.replace("-", "_")
 
 
+@functools.lru_cache(maxsize=FORMATTED)
+def _babel_date(value: date, pattern: str, locale: str) -> str:
+    return str(babel_format_date(value, format=pattern, locale=_babel_locale(locale)))
+
+
+@functools.lru_cache(maxsize=FORMATTED)
+def _babel_datetime(value: datetime, pattern: str, locale: str) -> str:
+    return str(
+        babel_format_datetime(value, format=pattern, tzinfo=PARIS, locale=_babel_locale(locale))
+    )
+
+
 def format_date(value: date, t: Translator, locale: str) -> str:
     """A day in the catalogue's `format.date` pattern, e.g. "jeudi 13 octobre 2022"."""
-    return str(
-        babel_format_date(value, format=t.gettext("format.date"), locale=_babel_locale(locale))
-    )
+    return _babel_date(value, t.gettext("format.date"), locale)
 
 
 def format_datetime(value: datetime, t: Translator, locale: str) -> str:
     """An aware moment in Paris time, `format.datetime` pattern: "jeudi 1 décembre 2022 à 08h00"."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"cannot format the naive datetime {value.isoformat()}: give a time zone")
-    return str(
-        babel_format_datetime(
-            value,
-            format=t.gettext("format.datetime"),
-            tzinfo=PARIS,
-            locale=_babel_locale(locale),
-        )
-    )
+    return _babel_datetime(value, t.gettext("format.datetime"), locale)
 
 
 def format_countdown(value: Countdown, t: Translator, locale: str) -> str:
