@@ -97,6 +97,7 @@ class _Block:
         return [c for c in map(vocabulary.get, self.analyze(text)) if c is not None]
 
     def found(self, text: str) -> list[int]:
+        """The text's columns, one per occurrence: by word when the n-grams are within words."""
         if not self.by_word:
             return self.columns(text)
         found: list[int] = []
@@ -162,7 +163,10 @@ class _FastScorer:
             counts = Counter(block.found(text))
             if not counts:
                 continue
-            weighted = [_SUBLINEAR[tf] * idf[column] for column, tf in counts.items()]
+            try:
+                weighted = [_SUBLINEAR[tf] * idf[column] for column, tf in counts.items()]
+            except IndexError:  # a text longer than MAX_CHARS, read whole
+                weighted = [(1.0 + math.log(tf)) * idf[column] for column, tf in counts.items()]
             columns += counts
             values.append(np.array(weighted) * (block.weight / math.hypot(*weighted)))
         if not columns:

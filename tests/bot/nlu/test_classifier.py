@@ -120,6 +120,10 @@ def test_the_fast_scorer_gives_scikit_learns_languages(
     assert classifier.language(text) == (language, pytest.approx(expected[best], abs=1e-4))
 
 
+def test_a_text_longer_than_read_is_scored_like_scikit_learn(classifier: IntentClassifier) -> None:
+    classifier.check_fast_scorer([normalise("vote " * 2100)])  # more n-grams than the table
+
+
 def test_save_and_load_give_the_same_answers(classifier: IntentClassifier, tmp_path: Path) -> None:
     path = tmp_path / "var" / "model.joblib"
     classifier.save(path)
