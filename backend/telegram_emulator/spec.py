@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -62,7 +63,7 @@ class TypeRef:
 
     def inner(self) -> TypeRef:
         """The type of an array's items."""
-        return TypeRef(self.name, self.depth - 1)
+        return _inner(self)
 
     def __str__(self) -> str:
         return "Array of " * self.depth + self.name
@@ -124,7 +125,9 @@ class OneOf:
 
 @dataclass(frozen=True, slots=True)
 class ObjectSpec:
-    """A method's parameters or a type's fields."""
+    """A method's parameters or a type's fields; what checking a call asks of them every time
+    (the required fields, those limited after entities parsing, a rule's candidates) is read
+    once, here."""
 
     name: str
     fields: Mapping[str, FieldSpec]
@@ -132,11 +135,28 @@ class ObjectSpec:
     one_of: OneOf | None = None
     string_allowed: bool = False
     returns: tuple[TypeRef, ...] = field(default=())
+    required: tuple[str, ...] = field(init=False)
+    """The names of the required fields."""
+    after_entities: tuple[str, ...] = field(init=False)
+    """The fields whose length counts after entities parsing."""
+    one_of_candidates: tuple[str, ...] = field(init=False)
+    """The fields `one_of` counts, in documentation order."""
 
-    @property
-    def required(self) -> list[str]:
-        """The names of the required fields."""
-        return [name for name, spec in self.fields.items() if spec.required]
+    def __post_init__(self) -> None:
+        fields = self.fields
+        required = tuple(name for name, spec in fields.items() if spec.required)
+        texts = tuple(
+            name for name, spec in fields.items() if spec.length and spec.length.after_entities
+        )
+        candidates = tuple(self.one_of.candidates(fields)) if self.one_of else ()
+        object.__setattr__(self, "required", required)
+        object.__setattr__(self, "after_entities", texts)
+        object.__setattr__(self, "one_of_candidates", candidates)
+
+
+@functools.cache
+def _inner(ref: TypeRef) -> TypeRef:
+    return TypeRef(ref.name, ref.depth - 1)
 
 
 def _field(raw: Mapping[str, Any]) -> FieldSpec:

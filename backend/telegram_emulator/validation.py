@@ -185,10 +185,10 @@ class CallChecker:
     def _texts(self, values: Mapping[str, Any], spec: ObjectSpec, path: str) -> list[str]:
         """Length limits counted after entities parsing, and the parse mode's syntax."""
         problems: list[str] = []
-        for name, field_spec in spec.fields.items():
-            length = field_spec.length
+        for name in spec.after_entities:
+            length = spec.fields[name].length
             value = values.get(name)
-            if length is None or not length.after_entities or not isinstance(value, str):
+            if length is None or not isinstance(value, str):
                 continue
             mode_name = (
                 f"{name}_parse_mode" if f"{name}_parse_mode" in spec.fields else "parse_mode"
@@ -272,7 +272,7 @@ def _primitive(value: Any, name: str, path: str, *, form: bool, files: Mapping[s
 def _one_of(values: Mapping[str, Any], spec: ObjectSpec, path: str) -> list[str]:
     if spec.one_of is None:
         return []
-    candidates = spec.one_of.candidates(spec.fields)
+    candidates = spec.one_of_candidates
     used = [name for name in candidates if name in values]
     if len(used) > 1 or (spec.one_of.exactly and not used):
         rule = "exactly" if spec.one_of.exactly else "at most"
