@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Mapping
@@ -63,7 +62,7 @@ class TypeRef:
 
     def inner(self) -> TypeRef:
         """The type of an array's items."""
-        return _inner(self)
+        return TypeRef(self.name, self.depth - 1)
 
     def __str__(self) -> str:
         return "Array of " * self.depth + self.name
@@ -152,11 +151,6 @@ class ObjectSpec:
         object.__setattr__(self, "required", required)
         object.__setattr__(self, "after_entities", texts)
         object.__setattr__(self, "one_of_candidates", candidates)
-
-
-@functools.cache
-def _inner(ref: TypeRef) -> TypeRef:
-    return TypeRef(ref.name, ref.depth - 1)
 
 
 def _field(raw: Mapping[str, Any]) -> FieldSpec:

@@ -97,10 +97,11 @@ class CallChecker:
                 raise _Invalid([f"{path} must be {ref}, got {_show(value)}"], shape=True)
             items: list[Any] = []
             problems: list[str] = []
+            inner = ref.inner()
             for index, item in enumerate(value):
                 try:
                     items.append(
-                        self._typed(item, ref.inner(), f"{path}[{index}]", form=form, files=files)
+                        self._typed(item, inner, f"{path}[{index}]", form=form, files=files)
                     )
                 except _Invalid as invalid:
                     problems.extend(invalid.problems)
