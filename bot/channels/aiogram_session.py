@@ -67,7 +67,8 @@ class JsonSession(AiohttpSession):
 
 
 class Sent(TelegramObject):
-    """What the assistant reads of a message it sent or edited: its id (the rest is ignored)."""
+    """What the assistant reads of a message it sent or edited: its id (the rest is kept as
+    it came, not read into aiogram's types)."""
 
     message_id: int
 

@@ -105,7 +105,7 @@ async def _private(message: Message) -> bool:
 
 
 async def _private_text(message: Message) -> bool:
-    return message.chat.type == ChatType.PRIVATE and message.text is not None
+    return message.text is not None and await _private(message)
 
 
 async def _in_group(message: Message) -> bool:
