@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
+
+from backend.telegram_emulator import TelegramEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_FLOWS = Path(__file__).resolve().parent / "bot" / "fixtures" / "flows"
@@ -92,3 +95,17 @@ def copy_flows(directory: Path) -> Path:
     """A writable copy of the fixture flows."""
     shutil.copytree(FIXTURE_FLOWS, directory)
     return directory
+
+
+def record_calls(emulator: TelegramEmulator) -> list[tuple[str, bool, Any]]:
+    """Records each call the emulator receives: its method, whether it came as a form, and
+    its `reply_markup` as received."""
+    calls: list[tuple[str, bool, Any]] = []
+    original = emulator.call
+
+    async def recorded(token: str, method: str, raw: Any, *, form: bool) -> Any:
+        calls.append((method, form, raw.get("reply_markup")))
+        return await original(token, method, raw, form=form)
+
+    emulator.call = recorded  # type: ignore[method-assign]
+    return calls

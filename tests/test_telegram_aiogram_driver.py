@@ -20,6 +20,7 @@ from bot.channels.telegram_aiogram import _Sender, make_bot
 from bot.clock import FrozenClock, parse_instant
 from bot.server import create_app
 from bot.settings import Settings
+from tests.helpers import record_calls
 
 TOKEN = "123456:TEST"
 SENT = {"message_id": 1, "date": 1669971600, "chat": {"id": 7, "type": "private"}, "text": "x"}
@@ -27,14 +28,7 @@ SENT = {"message_id": 1, "date": 1669971600, "chat": {"id": 7, "type": "private"
 
 async def test_calls_go_as_json_and_keyboards_as_objects() -> None:
     emulator = TelegramEmulator(TOKEN)
-    calls: list[tuple[str, bool, Any]] = []
-    original = emulator.call
-
-    async def recorded(token: str, method: str, raw: Any, *, form: bool) -> Any:
-        calls.append((method, form, raw.get("reply_markup")))
-        return await original(token, method, raw, form=form)
-
-    emulator.call = recorded  # type: ignore[method-assign]
+    calls = record_calls(emulator)
     served = await start_server(emulator)
     bot = make_bot(TOKEN, served.base_url)
     try:

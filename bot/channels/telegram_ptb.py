@@ -30,6 +30,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.ptb_request import AiohttpRequest
 from bot.channels.telegram.delivery import TYPING_AFTER, deliver, typing_while
 from bot.channels.telegram.polling import LongPolling
 from bot.channels.telegram.session import (
@@ -223,8 +224,15 @@ def make_application(
     typing_after: float = TYPING_AFTER,
 ) -> PtbApplication:
     """A PTB Application without Updater (talking to `api_base`, a local Bot API server, when
-    given) that waits out Telegram's flood control."""
-    builder = ApplicationBuilder().token(token).updater(None).rate_limiter(RetryAfterLimiter())
+    given) that waits out Telegram's flood control and sends its requests through aiohttp."""
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .updater(None)
+        .rate_limiter(RetryAfterLimiter())
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+    )
     if api_base is not None:
         base = api_base.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
