@@ -1,6 +1,6 @@
-"""The python-telegram-bot driver's own choice: its requests go through aiohttp
-(`bot.channels.ptb_request.AiohttpRequest`), as JSON bodies (a file, multipart), with PTB's
-own errors and answers."""
+"""The python-telegram-bot driver's own choices: its requests go through aiohttp
+(`bot.channels.ptb_session.AiohttpRequest`), as JSON bodies (a file, multipart), with PTB's
+own errors and answers; a reply is sent and a menu edited as rendered (`ReplyBot`)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from backend.telegram_emulator import TelegramEmulator, start_server
-from bot.channels.ptb_request import AiohttpRequest
-from bot.channels.telegram_ptb import make_application
+from bot.channels.ptb_session import AiohttpRequest, ReplyBot
+from bot.channels.telegram_ptb import _Sender, make_application
 from tests.helpers import record_calls
 from tests.smtp_server import free_port
 
@@ -58,6 +58,32 @@ async def test_calls_go_as_json_and_keyboards_as_objects() -> None:
     assert sent.text == "Bonjour, électeur·rice !"
     assert sent.reply_markup is not None
     assert sent.reply_markup.inline_keyboard[0][0].callback_data == "menu.start"
+    assert emulator.violations == []
+
+
+async def test_a_reply_is_sent_and_edited_as_rendered() -> None:
+    emulator = TelegramEmulator(TOKEN)
+    served = await start_server(emulator)
+    application = make_application(None, TOKEN, served.base_url)  # type: ignore[arg-type]
+    bot = application.bot
+    assert isinstance(bot, ReplyBot)
+    sender = _Sender(bot)
+    keyboard = {"inline_keyboard": [[{"text": "Oui", "callback_data": "topic.yes"}]]}
+    menu = {"inline_keyboard": [[{"text": "Menu", "callback_data": "menu.start"}]]}
+    try:
+        async with bot:
+            emulator.user_says(7, "bonjour")
+            await sender.send(7, "Voulez-vous que je vous guide ?", keyboard)
+            (sent,) = emulator.bot_messages(7)
+            assert await sender.edit(7, sent.message_id, "Que voulez-vous faire ?", menu)
+            assert not await sender.edit(7, sent.message_id + 99, "Gone", None)
+            read = await bot.send_reply(7, "Et ensuite ?", None)
+    finally:
+        await served.close()
+    (edited, last) = emulator.bot_messages(7)
+    assert (edited.text, edited.edits) == ("Que voulez-vous faire ?", 1)
+    assert edited.callback_data == ["menu.start"]
+    assert read == last.message_id  # the id, not a Message read into PTB's objects
     assert emulator.violations == []
 
 

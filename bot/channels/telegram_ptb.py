@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
-from telegram import BotCommand, InlineKeyboardMarkup, Update
+from telegram import BotCommand, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import (
@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.ptb_request import AiohttpRequest
+from bot.channels.ptb_session import AiohttpRequest, ReplyBot
 from bot.channels.telegram.delivery import TYPING_AFTER, deliver, typing_while
 from bot.channels.telegram.polling import LongPolling
 from bot.channels.telegram.session import (
@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 """The header Telegram sets on every webhook delivery to the secret given to `setWebhook`."""
+
+TELEGRAM_API = "https://api.telegram.org"
+"""Telegram's own Bot API server, when no other is configured."""
 
 PtbApplication = Application[Any, Any, Any, Any, Any, Any]
 Context = ContextTypes.DEFAULT_TYPE
@@ -104,8 +107,8 @@ class RetryAfterLimiter(BaseRateLimiter[None]):
 class _Sender:
     """The Bot API calls of a turn, with python-telegram-bot."""
 
-    def __init__(self, context: Context) -> None:
-        self.bot = context.bot
+    def __init__(self, bot: ReplyBot) -> None:
+        self.bot = bot
 
     async def typing(self, chat_id: int) -> None:
         await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
@@ -117,19 +120,19 @@ class _Sender:
         self, chat_id: int, message_id: int, text: str, markup: dict[str, object] | None
     ) -> bool:
         try:
-            await self.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(markup)
-            )
+            await self.bot.edit_reply(chat_id, message_id, text, markup)
         except BadRequest:
             return False
         return True
 
     async def send(self, chat_id: int, text: str, markup: dict[str, object] | None) -> None:
-        await self.bot.send_message(chat_id, text, reply_markup=_keyboard(markup))
+        await self.bot.send_reply(chat_id, text, markup)
 
 
-def _keyboard(markup: dict[str, object] | None) -> InlineKeyboardMarkup | None:
-    return None if markup is None else InlineKeyboardMarkup.de_json(markup)
+def _reply_bot(bot: object) -> ReplyBot:
+    if not isinstance(bot, ReplyBot):
+        raise TypeError("the application's bot must be a ReplyBot (see make_application)")
+    return bot
 
 
 def add_handlers(
@@ -142,6 +145,7 @@ def add_handlers(
     in groups unless the bot is addressed there. "typing…" shows when a reply takes longer than
     `typing_after` seconds."""
     throttle = throttle or Throttle()
+    sender = _Sender(_reply_bot(application.bot))
 
     async def say(update: Update, key: str) -> None:
         message = update.effective_message
@@ -155,7 +159,6 @@ def add_handlers(
         message = update.effective_message
         if message is None or message.text is None:
             return
-        sender = _Sender(context)
         language = message.from_user.language_code if message.from_user else None
         async with typing_while(sender, message.chat_id, typing_after):
             turn = await answer(
@@ -178,7 +181,7 @@ def add_handlers(
                 chat_id, update.update_id, query.from_user.language_code, action=query.data
             ),
         )
-        await deliver(_Sender(context), throttle, chat_id, turn, None, query.message.message_id)
+        await deliver(sender, throttle, chat_id, turn, None, query.message.message_id)
 
     async def on_other(update: Update, context: Context) -> None:
         await say(update, "telegram.text_only")
@@ -224,19 +227,18 @@ def make_application(
     typing_after: float = TYPING_AFTER,
 ) -> PtbApplication:
     """A PTB Application without Updater (talking to `api_base`, a local Bot API server, when
-    given) that waits out Telegram's flood control and sends its requests through aiohttp."""
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .updater(None)
-        .rate_limiter(RetryAfterLimiter())
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+    given) whose bot waits out Telegram's flood control, sends its requests through aiohttp
+    and its replies as rendered (`bot.channels.ptb_session`)."""
+    base = (api_base or TELEGRAM_API).rstrip("/")
+    bot = ReplyBot(
+        token,
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
+        rate_limiter=RetryAfterLimiter(),
     )
-    if api_base is not None:
-        base = api_base.rstrip("/")
-        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-    application: PtbApplication = builder.build()
+    application: PtbApplication = ApplicationBuilder().bot(bot).updater(None).build()
     add_handlers(application, conversations, typing_after=typing_after)
     return application
 
