@@ -1,11 +1,12 @@
 """python-telegram-bot as the assistant uses it: requests through aiohttp, replies sent as rendered.
 
-PTB sends its requests through a `BaseRequest`; the one it ships wraps httpx, whose connection
-pool (httpcore) looks over every pooled connection, polling each socket, to place a request, and
-makes up to ten locks a request: about half of what a turn cost in PTB's driver. `AiohttpRequest`
-is PTB's extension point for another client (its documentation names aiohttp): calls go as JSON
-bodies, a call with a file as multipart, and every error is PTB's own (`TimedOut`,
-`NetworkError`), so PTB's retry, flood-control and error handling work unchanged.
+PTB sends its requests through a `BaseRequest`, its extension point for another HTTP client; the
+one it ships wraps httpx, whose connection pool (httpcore) polls every pooled socket to place a
+request and, where sniffio is not installed, tries to import it again for each lock it makes:
+most of what an update cost in PTB's driver. `AiohttpRequest` puts aiohttp, the client the
+rest of the project uses, in its place: calls go as JSON bodies, a call with a file as multipart,
+and every error is PTB's own (`TimedOut`, `NetworkError`), so PTB's retry, flood-control and
+error handling work unchanged.
 
 `ReplyBot` sends a reply and edits a menu as the assistant renders them: PTB's `send_message`
 reads the keyboard (a plain dict already held to the Bot API's limits by
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.defaultvalue import DefaultValue  # as PTB's own HTTPXRequest reads it
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import ExtBot
