@@ -109,3 +109,18 @@ def record_calls(emulator: TelegramEmulator) -> list[tuple[str, bool, Any]]:
 
     emulator.call = recorded  # type: ignore[method-assign]
     return calls
+
+
+async def send_then_edit(emulator: TelegramEmulator, sender: Any) -> None:
+    """A driver's sender sends a reply with a keyboard, edits it in place into a menu, and
+    finds an edit of a message that is not there refused; checked on what the emulator saw."""
+    keyboard = {"inline_keyboard": [[{"text": "Oui", "callback_data": "topic.yes"}]]}
+    menu = {"inline_keyboard": [[{"text": "Menu", "callback_data": "menu.start"}]]}
+    emulator.user_says(7, "bonjour")
+    await sender.send(7, "Voulez-vous que je vous guide ?", keyboard)
+    (sent,) = emulator.bot_messages(7)
+    assert await sender.edit(7, sent.message_id, "Que voulez-vous faire ?", menu)
+    assert not await sender.edit(7, sent.message_id + 99, "Gone", None)
+    (edited,) = emulator.bot_messages(7)
+    assert (edited.text, edited.edits) == ("Que voulez-vous faire ?", 1)
+    assert edited.callback_data == ["menu.start"]

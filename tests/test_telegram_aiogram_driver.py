@@ -20,7 +20,7 @@ from bot.channels.telegram_aiogram import _Sender, make_bot
 from bot.clock import FrozenClock, parse_instant
 from bot.server import create_app
 from bot.settings import Settings
-from tests.helpers import record_calls
+from tests.helpers import record_calls, send_then_edit
 
 TOKEN = "123456:TEST"
 SENT = {"message_id": 1, "date": 1669971600, "chat": {"id": 7, "type": "private"}, "text": "x"}
@@ -57,21 +57,13 @@ async def test_a_reply_is_sent_and_edited_as_rendered() -> None:
     served = await start_server(emulator)
     bot = make_bot(TOKEN, served.base_url)
     sender = _Sender(bot)
-    keyboard = {"inline_keyboard": [[{"text": "Oui", "callback_data": "topic.yes"}]]}
-    menu = {"inline_keyboard": [[{"text": "Menu", "callback_data": "menu.start"}]]}
     try:
-        emulator.user_says(7, "bonjour")
-        await sender.send(7, "Voulez-vous que je vous guide ?", keyboard)
-        (sent,) = emulator.bot_messages(7)
-        assert await sender.edit(7, sent.message_id, "Que voulez-vous faire ?", menu)
-        assert not await sender.edit(7, sent.message_id + 99, "Gone", None)
+        await send_then_edit(emulator, sender)
         read = await bot(SendReply(chat_id=7, text="Et ensuite ?", reply_markup=None))
     finally:
         await bot.session.close()
         await served.close()
-    (edited, last) = emulator.bot_messages(7)
-    assert (edited.text, edited.edits) == ("Que voulez-vous faire ?", 1)
-    assert edited.callback_data == ["menu.start"]
+    (_, last) = emulator.bot_messages(7)
     assert type(read) is Sent and read.message_id == last.message_id  # the id, not a Message
     assert emulator.violations == []
 

@@ -17,7 +17,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from backend.telegram_emulator import TelegramEmulator, start_server
 from bot.channels.ptb_session import AiohttpRequest, ReplyBot
 from bot.channels.telegram_ptb import _Sender, make_application
-from tests.helpers import record_calls
+from tests.helpers import record_calls, send_then_edit
 from tests.smtp_server import free_port
 
 TOKEN = "123456:TEST"
@@ -55,9 +55,7 @@ async def test_calls_go_as_json_and_keyboards_as_objects() -> None:
     ]
     assert calls[2][2] == keyboard.to_dict()  # an object in the body, not a JSON string
     assert update.message is not None and update.message.text == "bonjour"
-    assert sent.text == "Bonjour, électeur·rice !"
-    assert sent.reply_markup is not None
-    assert sent.reply_markup.inline_keyboard[0][0].callback_data == "menu.start"
+    assert (sent.text, sent.reply_markup) == ("Bonjour, électeur·rice !", keyboard)
     assert emulator.violations == []
 
 
@@ -68,21 +66,13 @@ async def test_a_reply_is_sent_and_edited_as_rendered() -> None:
     bot = application.bot
     assert isinstance(bot, ReplyBot)
     sender = _Sender(bot)
-    keyboard = {"inline_keyboard": [[{"text": "Oui", "callback_data": "topic.yes"}]]}
-    menu = {"inline_keyboard": [[{"text": "Menu", "callback_data": "menu.start"}]]}
     try:
         async with bot:
-            emulator.user_says(7, "bonjour")
-            await sender.send(7, "Voulez-vous que je vous guide ?", keyboard)
-            (sent,) = emulator.bot_messages(7)
-            assert await sender.edit(7, sent.message_id, "Que voulez-vous faire ?", menu)
-            assert not await sender.edit(7, sent.message_id + 99, "Gone", None)
+            await send_then_edit(emulator, sender)
             read = await bot.send_reply(7, "Et ensuite ?", None)
     finally:
         await served.close()
-    (edited, last) = emulator.bot_messages(7)
-    assert (edited.text, edited.edits) == ("Que voulez-vous faire ?", 1)
-    assert edited.callback_data == ["menu.start"]
+    (_, last) = emulator.bot_messages(7)
     assert read == last.message_id  # the id, not a Message read into PTB's objects
     assert emulator.violations == []
 
