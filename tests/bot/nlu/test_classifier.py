@@ -92,7 +92,16 @@ def test_understood_carries_the_sure_language_and_the_entities(
 
 @pytest.mark.parametrize(
     "text",
-    ["bonjour", "zzzz qqqq", "who should I vote for", "ma notice de vote 2022 ?", "mot de passe"],
+    [
+        "bonjour",
+        "zzzz qqqq",
+        "who should I vote for",
+        "ma notice de vote 2022 ?",
+        "mot de passe",
+        "vote vote voter votez",  # a word twice, n-grams shared between words
+        "notiiice de vottte",  # words the vectorizer never saw, sharing n-grams with known ones
+        "je je ne ne sais sais pas pas",
+    ],
 )
 def test_the_fast_scorer_gives_scikit_learns_probabilities(
     classifier: IntentClassifier, text: str
