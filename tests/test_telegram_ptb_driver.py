@@ -140,6 +140,29 @@ async def test_telegrams_refusals_are_ptbs_errors(fake_api: tuple[str, list[Any]
     assert "Retry in 3 seconds" in str(flood.value)
 
 
+async def test_a_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))
+        me = {"id": 1, "is_bot": True, "first_name": "Assesseur", "username": "assesseur_bot"}
+        return web.json_response({"ok": True, "result": me})
+
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", proxy)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    monkeypatch.setenv("HTTP_PROXY", str(server.make_url("")))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        async with ptb_bot("http://api.telegram.invalid") as bot:
+            assert bot.username == "assesseur_bot"
+    finally:
+        await server.close()
+    assert seen == [f"http://api.telegram.invalid/bot{TOKEN}/getMe"]
+
+
 async def test_a_server_out_of_reach_is_a_network_error() -> None:
     bot = ptb_bot(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(NetworkError, match="aiohttp"):

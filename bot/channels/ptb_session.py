@@ -32,8 +32,9 @@ JSON = "application/json"
 
 class AiohttpRequest(BaseRequest):
     """PTB's `BaseRequest` on an aiohttp client session (one per instance, opened by
-    `initialize`), with PTB's default timeouts. aiohttp has no write timeout of its own: a
-    request's whole time is bounded by the sum of its timeouts instead."""
+    `initialize`), with PTB's default timeouts, through the proxy the environment names
+    (`HTTPS_PROXY`, `NO_PROXY`) as PTB's own request. aiohttp has no write timeout of its own:
+    a request's whole time is bounded by the sum of its timeouts instead."""
 
     __slots__ = ("_connections", "_session", "_timeouts")
 
@@ -58,7 +59,8 @@ class AiohttpRequest(BaseRequest):
         """Opens the client session (once)."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._connections)
-            self._session = aiohttp.ClientSession(connector=connector)
+            # trust_env: a proxy from HTTPS_PROXY (NO_PROXY), as PTB's httpx request takes it
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
 
     async def shutdown(self) -> None:
         """Closes the client session and its connections."""
