@@ -13,10 +13,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ApplicationBuilder
 
 from backend.telegram_emulator import TelegramEmulator, start_server
 from bot.channels.ptb_session import AiohttpRequest, ReplyBot
-from bot.channels.telegram_ptb import _Sender, make_application
+from bot.channels.telegram_ptb import _Sender, add_handlers, make_application
 from tests.helpers import record_calls, send_then_edit
 from tests.smtp_server import free_port
 
@@ -180,3 +181,9 @@ async def test_the_application_uses_aiohttp_and_closes_it() -> None:
     await request.shutdown()
     with pytest.raises(NetworkError, match="not initialized"):
         await request.post("http://127.0.0.1:9/bot/getMe")
+
+
+def test_the_handlers_need_the_bot_that_sends_replies_as_rendered() -> None:
+    plain = ApplicationBuilder().token(TOKEN).updater(None).build()
+    with pytest.raises(TypeError, match="ReplyBot"):
+        add_handlers(plain, conversations=None)  # type: ignore[arg-type]
