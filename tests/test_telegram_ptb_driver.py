@@ -79,9 +79,11 @@ async def test_a_reply_is_sent_and_edited_as_rendered() -> None:
 
 
 @pytest.fixture
-async def fake_api() -> AsyncIterator[tuple[str, list[web.Request | str]]]:
-    """A server answering every Bot API method by what the test puts in `answers`."""
-    seen: list[web.Request | str] = []
+async def fake_api() -> AsyncIterator[tuple[str, list[str]]]:
+    """A Bot API server that knows its bot, never answers `sendChatAction` in time, refuses
+    every `editMessageText` (400) and `deleteMessage` (429), and sends the rest; its address
+    and the content type of each call it received."""
+    seen: list[str] = []
 
     async def any_method(request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -119,7 +121,7 @@ async def fake_api() -> AsyncIterator[tuple[str, list[web.Request | str]]]:
 
 
 async def test_a_file_goes_multipart_and_the_rest_as_json(
-    fake_api: tuple[str, list[Any]],
+    fake_api: tuple[str, list[str]],
 ) -> None:
     base_url, seen = fake_api
     async with ptb_bot(base_url) as bot:
@@ -129,7 +131,7 @@ async def test_a_file_goes_multipart_and_the_rest_as_json(
     assert seen == ["multipart/form-data", "application/json"]
 
 
-async def test_telegrams_refusals_are_ptbs_errors(fake_api: tuple[str, list[Any]]) -> None:
+async def test_telegrams_refusals_are_ptbs_errors(fake_api: tuple[str, list[str]]) -> None:
     base_url, _ = fake_api
     async with ptb_bot(base_url) as bot:
         with pytest.raises(BadRequest, match=r"(?i)message not found"):
