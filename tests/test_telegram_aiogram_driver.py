@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.types import BufferedInputFile
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -87,6 +88,17 @@ async def test_a_file_goes_as_aiogram_sends_it() -> None:
         await bot.session.close()
         await server.close()
     assert received == ["multipart/form-data", "application/json"]
+
+
+async def test_a_network_error_does_not_carry_the_token() -> None:
+    bot = make_bot(TOKEN, "http://127.0.0.1:notaport")  # aiohttp's refusal quotes the whole URL
+    try:
+        with pytest.raises(TelegramNetworkError) as failed:
+            await bot.send_message(7, "x")
+    finally:
+        await bot.session.close()
+    assert "/bot…/sendMessage" in str(failed.value)
+    assert TOKEN not in str(failed.value) and failed.value.__cause__ is None
 
 
 @pytest.fixture

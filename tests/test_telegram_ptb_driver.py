@@ -172,6 +172,16 @@ async def test_a_server_out_of_reach_is_a_network_error() -> None:
     await bot.shutdown()
 
 
+async def test_a_network_error_does_not_carry_the_token() -> None:
+    bot = ptb_bot("http://127.0.0.1:notaport")  # aiohttp's refusal quotes the whole URL
+    with pytest.raises(NetworkError) as failed:
+        await bot.initialize()
+    await bot.shutdown()
+    assert "aiohttp.InvalidUrlClientError" in str(failed.value)
+    assert "/bot…/getMe" in str(failed.value)
+    assert TOKEN not in str(failed.value) and failed.value.__cause__ is None
+
+
 async def test_the_application_uses_aiohttp_and_closes_it() -> None:
     application = make_application(conversations=None, token=TOKEN)  # type: ignore[arg-type]
     request = application.bot.request

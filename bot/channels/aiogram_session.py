@@ -18,6 +18,8 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
 from aiohttp import ClientError, ClientTimeout
 
+from bot.channels.telegram.errors import network_failure
+
 if TYPE_CHECKING:
     from aiogram import Bot
 
@@ -59,7 +61,8 @@ class JsonSession(AiohttpSession):
         except TimeoutError as e:
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
-            raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
+            # its message, not its chain: it may quote the URL, and the URL holds the token
+            raise TelegramNetworkError(method=method, message=network_failure(e)) from None
         response = self.check_response(
             bot=bot, method=method, status_code=resp.status, content=raw_result
         )

@@ -25,6 +25,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest, RequestData
 
+from bot.channels.telegram.errors import network_failure
+
 __all__ = ["AiohttpRequest", "ReplyBot"]
 
 JSON = "application/json"
@@ -107,8 +109,8 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except TimeoutError as late:
             raise TimedOut from late
-        except aiohttp.ClientError as failed:
-            raise NetworkError(f"aiohttp.{type(failed).__name__}: {failed}") from failed
+        except aiohttp.ClientError as failed:  # its message, not its chain: it may quote the URL
+            raise NetworkError(f"aiohttp.{network_failure(failed)}") from None
 
 
 def _sum(*seconds: float | None) -> float | None:
